@@ -1,0 +1,60 @@
+/*
+ * dnscache.h - DNS hint cache: server address -> name the client asked for.
+ *
+ * Learned from DNS responses seen in traffic (A and AAAA, following CNAME
+ * chains back to the question name), so flows without SNI can still be
+ * named.  Fixed capacity chosen at creation, all memory preallocated, LRU
+ * eviction when full, TTL clamped to [ttl_min, ttl_max], everything
+ * counted.  Not thread-safe: one cache per worker.
+ */
+#ifndef NETIFY_DNSCACHE_H
+#define NETIFY_DNSCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dnscache;
+
+struct dnscache_stats {
+	uint64_t entries;	/* live entries now */
+	uint64_t inserts;	/* new entries created */
+	uint64_t updates;	/* existing entries refreshed */
+	uint64_t evictions;	/* LRU entries reused while not expired */
+	uint64_t expired;	/* entries found expired */
+	uint64_t parse_errors;	/* payloads dns_parse rejected */
+	uint64_t hits;
+	uint64_t misses;
+};
+
+/**
+ * dnscache_new - cache of @capacity entries (>= 1), TTLs clamped to
+ * [@ttl_min, @ttl_max] seconds.  NULL with errno on bad arguments or ENOMEM.
+ */
+struct dnscache *dnscache_new(uint32_t capacity, uint32_t ttl_min,
+			      uint32_t ttl_max);
+
+void dnscache_free(struct dnscache *c);
+
+/**
+ * dnscache_learn - feed a DNS payload seen at time @now (seconds)
+ * A UDP payload, or a TCP payload starting with its 2-byte length: when the
+ * first two bytes equal @len - 2 the TCP reading is tried first, and the
+ * UDP reading if that fails to parse.  Queries and non-NOERROR responses
+ * are ignored.  Returns the number of addresses learned (>= 0), or -1 if
+ * the payload did not parse (counted in parse_errors).
+ */
+int dnscache_learn(struct dnscache *c, const uint8_t *payload, size_t len,
+		   uint64_t now);
+
+/**
+ * dnscache_lookup - question name that resolved to @addr, or NULL
+ * @family: AF_INET (4 bytes) or AF_INET6 (16 bytes)
+ * The string stays valid until the next call that mutates @c.  A hit
+ * moves the entry to the LRU head.  Never allocates.
+ */
+const char *dnscache_lookup(struct dnscache *c, int family,
+			    const uint8_t *addr, uint64_t now);
+
+void dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st);
+
+#endif /* NETIFY_DNSCACHE_H */
