@@ -1,0 +1,106 @@
+/* The classifier pipeline: decode -> flow -> dpi -> apps.
+ *
+ * One engine per worker thread (its own flow table and nDPI state); nothing
+ * in it is shared or locked. Packet sources (pcap file, NFQUEUE) call
+ * engine_process() for each packet and act on the result; the engine calls
+ * back when a flow's inspection ends and when a flow leaves the table.
+ */
+#ifndef NETIFY_ENGINE_H
+#define NETIFY_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "flow.h"
+
+struct apps_db;
+struct dnscache;
+struct engine;
+
+struct engine_cidr {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t bits;
+	uint8_t addr[16];
+};
+
+struct engine_callbacks {
+	/* Inspection of f ended (f->end_reason says why). The full metadata is
+	 * still attached: flowjson_write() can print it. */
+	void (*flow_done)(void *user, struct engine *e, struct flow *f);
+	/* f leaves the table. */
+	void (*flow_purge)(void *user, struct engine *e, struct flow *f, enum flow_purge why);
+	/* Called after every packet of a flow under inspection whose
+	 * application or protocol changed, so a policy can act early. */
+	void (*flow_update)(void *user, struct engine *e, struct flow *f);
+	void *user;
+};
+
+struct engine_cfg {
+	uint32_t flow_capacity;		/* flows in the table (default 65536) */
+	uint32_t dpi_capacity;		/* flows inspected at once (default: flow_capacity) */
+	uint32_t packet_budget;		/* packets inspected per flow; 0 = no limit (default 32) */
+	struct flow_timeouts timeouts;	/* default tcp 3600, closed 10, udp 120, other 60 */
+	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
+	uint32_t dns_ttl_min, dns_ttl_max;
+	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
+	unsigned n_local_nets;
+	uint64_t seed;			/* hash seed; 0 = random */
+	struct engine_callbacks cb;
+};
+
+struct engine_stats {
+	uint64_t packets, bytes;
+	uint64_t decode[__DECODE_MAX];
+	uint64_t inspected;		/* packets given to nDPI */
+	uint64_t flows_done[__FLOW_END_MAX];
+	uint64_t dpi_full;		/* new flows not inspected: dpi_capacity reached */
+	uint64_t dpi_alloc_fail;
+};
+
+/* What one packet did. */
+struct engine_result {
+	enum decode_status status;
+	struct flow *flow;		/* NULL unless status == DECODE_OK */
+	uint8_t side;			/* key side the packet came from */
+	bool created;			/* first packet of the flow */
+	bool done_now;			/* inspection ended on this packet */
+};
+
+void engine_cfg_defaults(struct engine_cfg *cfg);
+struct engine *engine_new(const struct engine_cfg *cfg);
+void engine_free(struct engine *e);
+
+/* Swaps the application definitions used for flows classified from now on.
+ * The caller keeps db alive until every engine using it has switched. */
+void engine_set_apps(struct engine *e, const struct apps_db *db);
+const struct apps_db *engine_apps(const struct engine *e);
+
+/* Processes one packet seen at ts_us (microseconds). mac is the source MAC
+ * when the source has it out of band (NFQUEUE hw address), else NULL. */
+int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
+		   uint64_t ts_us, struct engine_result *res);
+
+/* Ends f's inspection now with reason why (e.g. the daemon gave up). */
+void engine_finish(struct engine *e, struct flow *f, enum flow_end why);
+
+/* Purges flows idle at now_us; call about once a second. */
+void engine_expire(struct engine *e, uint64_t now_us);
+
+/* Ends every inspection (FLOW_END_EOF) and purges every flow. */
+void engine_flush(struct engine *e, enum flow_purge why);
+
+int engine_foreach_flow(struct engine *e, int (*fn)(void *user, struct flow *f), void *user);
+
+const struct engine_stats *engine_stats(const struct engine *e);
+const struct flow_stats *engine_flow_stats(const struct engine *e);
+struct dnscache *engine_dnscache(struct engine *e);
+
+/* Which key side of f is "local" (LAN), by local_nets or else the initiator. */
+uint8_t engine_local_side(const struct engine *e, const struct flow *f);
+
+/* Names for ids, for JSON and tables. */
+const char *engine_proto_name(const struct engine *e, uint16_t ndpi_id);
+const char *engine_app_tag(const struct engine *e, const struct flow *f);
+
+#endif

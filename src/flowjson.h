@@ -1,0 +1,36 @@
+/* Flow records as JSON, with the Netify Agent's field names.
+ *
+ * All strings go through json_str(), which turns any byte sequence into
+ * valid UTF-8 JSON (invalid sequences become U+FFFD), so whatever a packet
+ * carried, the output parses.
+ */
+#ifndef NETIFY_FLOWJSON_H
+#define NETIFY_FLOWJSON_H
+
+#include <stddef.h>
+#include <yajl/yajl_gen.h>
+
+struct engine;
+struct flow;
+
+/* Writes s[0..len) as a JSON string, repairing invalid UTF-8. */
+void json_str(yajl_gen g, const char *s, size_t len);
+void json_cstr(yajl_gen g, const char *s);
+void json_key(yajl_gen g, const char *key);
+void json_kv_str(yajl_gen g, const char *key, const char *val);
+void json_kv_int(yajl_gen g, const char *key, long long val);
+void json_kv_bool(yajl_gen g, const char *key, int val);
+
+/* Opens {"type":"flow","flow":{ and writes every classifier field of f,
+ * leaving the "flow" map open so the caller can add its own fields
+ * (policy outcome, interface) before flowjson_close(). */
+void flowjson_open(yajl_gen g, struct engine *e, const struct flow *f);
+void flowjson_close(yajl_gen g);
+
+/* Writes an IP address (family 4/6) as text. */
+void json_kv_ip(yajl_gen g, const char *key, int family, const uint8_t *addr);
+
+/* A yajl generator that prints compact JSON; NULL on allocation failure. */
+yajl_gen json_gen_new(void);
+
+#endif
