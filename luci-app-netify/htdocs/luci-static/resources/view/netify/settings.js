@@ -1,0 +1,202 @@
+'use strict';
+'require view';
+'require form';
+'require rpc';
+'require uci';
+
+/*
+ * Settings: the single `config netify 'main'` section.  Every field is
+ * validated in the browser with the same limits the daemon's `netify check`
+ * enforces, so Save & Apply does not roll back on a typo.
+ */
+
+var callStatus = rpc.declare({
+	object: 'luci.netify',
+	method: 'status',
+	expect: { '': {} }
+});
+
+function validQueue(sid, value) {
+	var m = String(value || '').match(/^(\d+)(?:-(\d+))?$/);
+
+	if (value == null || value === '')
+		return true;
+	if (!m || +m[1] > 65535 || (m[2] != null && (+m[2] > 65535 || +m[2] < +m[1])))
+		return _('Expecting a queue number 0-65535 or a range such as 0-3');
+	return true;
+}
+
+function validMask(sid, value) {
+	if (value == null || value === '')
+		return true;
+	if (!/^0x[0-9a-fA-F]{1,8}$/.test(value) || parseInt(value, 16) == 0)
+		return _('Expecting a non-zero 32-bit hexadecimal mask such as 0x00ff0000');
+	return true;
+}
+
+function validPath(sid, value) {
+	if (value == null || value === '')
+		return true;
+	if (!/^\/[^\s]*$/.test(value))
+		return _('Expecting an absolute path');
+	return true;
+}
+
+function validGroup(sid, value) {
+	if (value == null || value === '')
+		return true;
+	if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(value))
+		return _('Expecting a system group name');
+	return true;
+}
+
+return view.extend({
+	load: function() {
+		return Promise.all([
+			L.resolveDefault(callStatus(), {}),
+			uci.load('netify')
+		]);
+	},
+
+	render: function(data) {
+		var status = data[0] || {}, m, s, o;
+
+		m = new form.Map('netify', _('Netify - Settings'),
+			_('Daemon settings. Changes take effect when applied; the daemon reloads its configuration without dropping tracked flows where it can.'));
+
+		if (status.flow_offloading)
+			m.description = E('div', {}, [
+				m.description, E('div', { 'class': 'alert-message warning netify-offload-warning' },
+					_('Flow offloading is enabled in the firewall settings. Offloaded connections skip the netfilter hooks netify relies on, so blocks and QoS marks may not hold for long-lived connections. Disable software and hardware flow offloading for reliable enforcement.'))
+			]);
+
+		s = m.section(form.NamedSection, 'main', 'netify');
+		s.addremove = false;
+
+		s.tab('general', _('General Settings'));
+		s.tab('network', _('Interfaces'));
+		s.tab('enforce', _('Enforcement'));
+		s.tab('monitor', _('Monitoring'));
+		s.tab('advanced', _('Advanced Settings'));
+
+		o = s.taboption('general', form.Flag, 'enabled', _('Enable'));
+		o.rmempty = false;
+		o.default = o.enabled;
+
+		o = s.taboption('general', form.ListValue, 'log_level', _('Log level'));
+		o.default = 'notice';
+		[ 'err', 'warning', 'notice', 'info', 'debug' ].forEach(function(l) { o.value(l); });
+
+		o = s.taboption('general', form.Value, 'apps_dir', _('Applications directory'),
+			_('Extra application definitions are read from this directory.'));
+		o.placeholder = '/etc/netify/apps.d';
+		o.validate = validPath;
+
+		o = s.taboption('network', form.DynamicList, 'lan_interface', _('LAN interfaces'));
+		o.datatype = 'netdevname';
+		o.placeholder = 'br-lan';
+
+		o = s.taboption('network', form.DynamicList, 'wan_interface', _('WAN interfaces'),
+			_('Several are allowed, e.g. with mwan3.'));
+		o.datatype = 'netdevname';
+		o.placeholder = 'wan';
+
+		o = s.taboption('network', form.DynamicList, 'lan_network', _('LAN networks'));
+		o.datatype = 'cidr';
+		o.placeholder = '192.168.1.0/24';
+
+		o = s.taboption('network', form.DynamicList, 'wan_network', _('WAN networks'));
+		o.datatype = 'cidr';
+
+		o = s.taboption('enforce', form.Value, 'queue', _('NFQUEUE number'),
+			_('A single queue or a range such as 0-3; one worker runs per queue.'));
+		o.placeholder = '0';
+		o.validate = validQueue;
+
+		o = s.taboption('enforce', form.Value, 'packet_budget', _('Packets inspected per flow'),
+			_('0 inspects until classification completes.'));
+		o.datatype = 'range(0,1024)';
+		o.placeholder = '32';
+
+		o = s.taboption('enforce', form.Flag, 'fail_open', _('Fail open'),
+			_('Let traffic through when the queue is full or the daemon is not running.'));
+		o.default = o.enabled;
+		o.rmempty = false;
+
+		o = s.taboption('enforce', form.ListValue, 'block_mode', _('Block with'));
+		o.value('reject', _('reject (TCP reset / ICMP unreachable)'));
+		o.value('drop', _('drop silently'));
+		o.default = 'reject';
+
+		o = s.taboption('enforce', form.Value, 'block_timeout', _('Block timeout (s)'),
+			_('How long a blocked endpoint stays in the block set.'));
+		o.datatype = 'range(1,86400)';
+		o.placeholder = '300';
+
+		o = s.taboption('enforce', form.Flag, 'input_chain', _('Inspect traffic to the router'));
+		o.default = o.disabled;
+
+		o = s.taboption('enforce', form.Flag, 'output_chain', _('Inspect traffic from the router'));
+		o.default = o.disabled;
+
+		o = s.taboption('enforce', form.Flag, 'keep_blocking', _('Keep blocking when stopped'),
+			_('Leave block rules in place when the daemon exits.'));
+		o.default = o.disabled;
+
+		o = s.taboption('monitor', form.Value, 'monitor_socket', _('Monitor socket'));
+		o.placeholder = '/var/run/netify/netify.sock';
+		o.validate = validPath;
+
+		o = s.taboption('monitor', form.Value, 'monitor_group', _('Socket group'),
+			_('Group owning the sockets (mode 0660).'));
+		o.placeholder = 'netify';
+		o.validate = validGroup;
+
+		o = s.taboption('monitor', form.DynamicList, 'monitor_tcp', _('TCP listeners'),
+			_('Optional, e.g. 127.0.0.1:7150. The stream is unauthenticated: keep it on the loopback or the LAN.'));
+		o.datatype = 'ipaddrport(1)';
+
+		o = s.taboption('monitor', form.ListValue, 'monitor_framing', _('Stream framing'));
+		o.value('ndjson', _('newline-delimited JSON'));
+		o.value('netify', _('netify agent framing'));
+		o.default = 'ndjson';
+
+		o = s.taboption('monitor', form.Value, 'control_socket', _('Control socket'));
+		o.placeholder = '/var/run/netify/control.sock';
+		o.validate = validPath;
+
+		o = s.taboption('monitor', form.Value, 'status_interval', _('Status interval (s)'));
+		o.datatype = 'range(1,3600)';
+		o.placeholder = '10';
+
+		o = s.taboption('advanced', form.Value, 'mark_mask', _('Mark mask'),
+			_('Bits of the packet and connection mark netify may use. Must not overlap marks used by other packages (mwan3, SQM).'));
+		o.placeholder = '0x00ff0000';
+		o.validate = validMask;
+
+		o = s.taboption('advanced', form.Value, 'flow_table_size', _('Flow table size'));
+		o.datatype = 'range(1024,4194304)';
+		o.placeholder = '65536';
+
+		o = s.taboption('advanced', form.Value, 'dns_cache_size', _('DNS cache size'));
+		o.datatype = 'range(256,1048576)';
+		o.placeholder = '16384';
+
+		o = s.taboption('advanced', form.Value, 'dns_ttl_min', _('Minimum DNS TTL (s)'));
+		o.datatype = 'uinteger';
+		o.placeholder = '60';
+
+		o = s.taboption('advanced', form.Value, 'dns_ttl_max', _('Maximum DNS TTL (s)'));
+		o.datatype = 'uinteger';
+		o.placeholder = '86400';
+		o.validate = function(sid, value) {
+			var min = this.section.formvalue(sid, 'dns_ttl_min') || '60';
+
+			if (value && +value < +min)
+				return _('Must not be smaller than the minimum TTL');
+			return true;
+		};
+
+		return m.render();
+	}
+});
