@@ -1,0 +1,840 @@
+/*
+ * test_policy.c - schema validation (every error path, all errors
+ * collected) and rule matching (first match wins, log rules, sources,
+ * app/category/proto, schedules).
+ */
+#define _GNU_SOURCE	/* strptime, timegm */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "policy.h"
+
+/* ---- fake name resolution: what the app catalog and nDPI would say ---- */
+
+struct fake_name {
+	const char *name;
+	int id;
+};
+
+static const struct fake_name fake_apps[] = {
+	{ "whatsapp", 101 }, { "telegram", 102 }, { "youtube", 103 },
+};
+static const struct fake_name fake_cats[] = {
+	{ "chat", 0 }, { "games", 1 }, { "video", 2 },
+};
+static const struct fake_name fake_protos[] = {
+	{ "TLS", 91 }, { "BitTorrent", 37 }, { "HTTP", 7 }, { "WhatsApp", 142 },
+};
+
+static int fake_lookup(const struct fake_name *t, size_t n, const char *s,
+		       int (*cmp)(const char *, const char *))
+{
+	for (size_t i = 0; i < n; i++)
+		if (!cmp(t[i].name, s))
+			return t[i].id;
+	return -1;
+}
+
+static int fake_app(void *ctx, const char *tag)
+{
+	(*(int *)ctx)++;
+	return fake_lookup(fake_apps, 3, tag, strcmp);
+}
+
+static int fake_cat(void *ctx, const char *tag)
+{
+	(*(int *)ctx)++;
+	return fake_lookup(fake_cats, 3, tag, strcmp);
+}
+
+static int fake_proto(void *ctx, const char *name)
+{
+	(*(int *)ctx)++;
+	return fake_lookup(fake_protos, 4, name, strcasecmp);
+}
+
+static int lookups;
+static const struct policy_names names = {
+	fake_app, fake_cat, fake_proto, &lookups,
+};
+
+static struct policy_errors errs;
+
+static struct policy *load(const char *text)
+{
+	return policy_load_buf("/etc/config/netify", text, strlen(text),
+			       &names, &errs);
+}
+
+static void dump_errors(void)
+{
+	for (unsigned int i = 0; i < errs.count; i++)
+		print_message("  %s\n", errs.msg[i]);
+}
+
+static struct policy *load_ok(const char *text)
+{
+	struct policy *p = load(text);
+
+	if (!p)
+		dump_errors();
+	assert_non_null(p);
+	assert_int_equal(errs.count, 0);
+	return p;
+}
+
+/* Loading @text must fail with exactly one error equal to @want. */
+static void expect_error(const char *text, const char *want)
+{
+	struct policy *p = load(text);
+
+	if (p || errs.count != 1 || strcmp(errs.msg[0], want)) {
+		print_message("want: %s\n", want);
+		dump_errors();
+	}
+	assert_null(p);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msg[0], want);
+}
+
+static time_t at_utc(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	assert_non_null(strptime(s, "%Y-%m-%d %H:%M", &tm));
+	return timegm(&tm);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	return 0;
+}
+
+/* ---- loading ---- */
+
+static void test_defaults(void **state)
+{
+	struct policy *p = load_ok("");
+	const struct policy_main *m = &p->main;
+
+	(void)state;
+	assert_true(m->enabled);
+	assert_int_equal(m->queue_first, 0);
+	assert_int_equal(m->queue_last, 0);
+	assert_int_equal(m->packet_budget, 32);
+	assert_true(m->fail_open);
+	assert_int_equal(m->mark_mask, 0x00ff0000);
+	assert_int_equal(m->block_mode, POLICY_BLOCK_REJECT);
+	assert_int_equal(m->block_timeout, 300);
+	assert_false(m->input_chain || m->output_chain || m->keep_blocking);
+	assert_string_equal(m->monitor_socket, "/var/run/netify/netify.sock");
+	assert_string_equal(m->monitor_group, "netify");
+	assert_int_equal(m->monitor_tcp.n, 0);
+	assert_int_equal(m->monitor_framing, POLICY_FRAMING_NDJSON);
+	assert_string_equal(m->control_socket, "/var/run/netify/control.sock");
+	assert_int_equal(m->status_interval, 10);
+	assert_string_equal(m->apps_dir, "/etc/netify/apps.d");
+	assert_int_equal(m->flow_table_size, 65536);
+	assert_int_equal(m->dns_cache_size, 16384);
+	assert_int_equal(m->dns_ttl_min, 60);
+	assert_int_equal(m->dns_ttl_max, 86400);
+	assert_int_equal(m->log_level, LOG_NOTICE);
+	assert_int_equal(p->n_rules, 0);
+	policy_free(p);
+}
+
+static void test_main_all_options(void **state)
+{
+	struct policy *p = load_ok(
+		"config netify 'main'\n"
+		"\toption enabled 'no'\n"
+		"\toption queue '2-5'\n"
+		"\toption packet_budget '0'\n"
+		"\toption fail_open 'off'\n"
+		"\tlist lan_interface 'br-lan'\n"
+		"\tlist lan_interface 'br-guest'\n"
+		"\toption wan_interface 'wan wwan'\n"
+		"\tlist lan_network '192.168.1.77/24'\n"
+		"\tlist lan_network 'fd00:1::/64'\n"
+		"\tlist wan_network '0.0.0.0/0'\n"
+		"\toption mark_mask '0xF000'\n"
+		"\toption block_mode 'DROP'\n"
+		"\toption block_timeout '60'\n"
+		"\toption input_chain 'true'\n"
+		"\toption output_chain 'enabled'\n"
+		"\toption keep_blocking '1'\n"
+		"\toption monitor_socket '/tmp/m.sock'\n"
+		"\toption monitor_group 'nogroup'\n"
+		"\tlist monitor_tcp '127.0.0.1:7150'\n"
+		"\tlist monitor_tcp '[::1]:7151'\n"
+		"\toption monitor_framing 'netify'\n"
+		"\toption control_socket '/tmp/c.sock'\n"
+		"\toption status_interval '30'\n"
+		"\toption apps_dir '/usr/share/netify/apps'\n"
+		"\toption flow_table_size '1024'\n"
+		"\toption dns_cache_size '64'\n"
+		"\toption dns_ttl_min '0'\n"
+		"\toption dns_ttl_max '1'\n"
+		"\toption log_level 'debug'\n");
+	const struct policy_main *m;
+	char buf[64];
+
+	(void)state;
+	m = &p->main;
+	assert_false(m->enabled);
+	assert_int_equal(m->queue_first, 2);
+	assert_int_equal(m->queue_last, 5);
+	assert_int_equal(m->packet_budget, 0);
+	assert_false(m->fail_open);
+	assert_int_equal(m->lan_interface.n, 2);
+	assert_string_equal(m->lan_interface.v[1], "br-guest");
+	assert_int_equal(m->wan_interface.n, 2);
+	assert_string_equal(m->wan_interface.v[1], "wwan");
+	assert_int_equal(m->lan_network.n, 2);
+	policy_cidr_format(&m->lan_network.v[0], buf, sizeof(buf));
+	assert_string_equal(buf, "192.168.1.0/24");	/* host bits cleared */
+	policy_cidr_format(&m->lan_network.v[1], buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:1::/64");
+	assert_int_equal(m->mark_mask, 0xf000);
+	assert_int_equal(m->block_mode, POLICY_BLOCK_DROP);
+	assert_int_equal(m->block_timeout, 60);
+	assert_true(m->input_chain && m->output_chain && m->keep_blocking);
+	assert_string_equal(m->monitor_socket, "/tmp/m.sock");
+	assert_string_equal(m->monitor_group, "nogroup");
+	assert_int_equal(m->monitor_tcp.n, 2);
+	assert_string_equal(m->monitor_tcp.v[1], "[::1]:7151");
+	assert_int_equal(m->monitor_framing, POLICY_FRAMING_NETIFY);
+	assert_string_equal(m->control_socket, "/tmp/c.sock");
+	assert_int_equal(m->status_interval, 30);
+	assert_string_equal(m->apps_dir, "/usr/share/netify/apps");
+	assert_int_equal(m->flow_table_size, 1024);
+	assert_int_equal(m->dns_cache_size, 64);
+	assert_int_equal(m->dns_ttl_min, 0);
+	assert_int_equal(m->dns_ttl_max, 1);
+	assert_int_equal(m->log_level, LOG_DEBUG);
+	policy_free(p);
+}
+
+#define NF "/etc/config/netify:"
+
+static void test_errors_main(void **state)
+{
+	(void)state;
+	expect_error("config netify 'main'\n\toption bogus '1'\n",
+		     NF "2: main: unknown option 'bogus'");
+	expect_error("config netify 'main'\n\toption enabled 'maybe'\n",
+		     NF "2: main: option 'enabled': invalid value 'maybe'");
+	expect_error("config netify 'main'\n\tlist enabled '1'\n",
+		     NF "2: main: option 'enabled' takes one value, not a list");
+	expect_error("config netify 'main'\n\toption packet_budget '65536'\n",
+		     NF "2: main: option 'packet_budget': '65536' is not a "
+		     "number in 0..65535");
+	expect_error("config netify 'main'\n\toption block_timeout '0'\n",
+		     NF "2: main: option 'block_timeout': '0' is not a "
+		     "number in 1..2592000");
+	expect_error("config netify 'main'\n\toption status_interval '-1'\n",
+		     NF "2: main: option 'status_interval': '-1' is not a "
+		     "number in 1..3600");
+	expect_error("config netify 'main'\n\toption flow_table_size "
+		     "'99999999999999999999999'\n",
+		     NF "2: main: option 'flow_table_size': "
+		     "'99999999999999999999999' is not a number in 1024..16777216");
+	expect_error("config netify 'main'\n\toption mark_mask '0xfg'\n",
+		     NF "2: main: option 'mark_mask': invalid value '0xfg'");
+	expect_error("config netify 'main'\n\toption mark_mask '0x100000000'\n",
+		     NF "2: main: option 'mark_mask': invalid value "
+		     "'0x100000000'");
+	expect_error("config netify 'main'\n\toption mark_mask '0x00f0f000'\n",
+		     NF "1: main: mark_mask 0x00f0f000 must be one contiguous, "
+		     "non-zero run of bits");
+	expect_error("config netify 'main'\n\toption mark_mask '0'\n",
+		     NF "1: main: mark_mask 0x00000000 must be one contiguous, "
+		     "non-zero run of bits");
+	expect_error("config netify 'main'\n\toption block_mode 'ignore'\n",
+		     NF "2: main: option 'block_mode': invalid value 'ignore' "
+		     "(one of: reject, drop)");
+	expect_error("config netify 'main'\n\toption log_level 'crit'\n",
+		     NF "2: main: option 'log_level': invalid value 'crit' "
+		     "(one of: err, warning, notice, info, debug)");
+	expect_error("config netify 'main'\n\toption monitor_framing 'xml'\n",
+		     NF "2: main: option 'monitor_framing': invalid value "
+		     "'xml' (one of: ndjson, netify)");
+	expect_error("config netify 'main'\n\toption apps_dir 'apps.d'\n",
+		     NF "2: main: option 'apps_dir': invalid value 'apps.d'");
+	expect_error("config netify 'main'\n\toption control_socket '/var/run/"
+		     "0123456789012345678901234567890123456789012345678901234567"
+		     "8901234567890123456789012345678901234567890.sock'\n",
+		     NF "2: main: option 'control_socket': invalid value '/var/"
+		     "run/01234567890123456789012345678901234567890123456789012"
+		     "345678901234567890123456789012345678901234567890.sock'");
+	expect_error("config netify 'main'\n\toption monitor_group '-wheel'\n",
+		     NF "2: main: option 'monitor_group': invalid value "
+		     "'-wheel'");
+	expect_error("config netify 'main'\n\toption queue '3-1'\n",
+		     NF "2: main: option 'queue': invalid value '3-1'");
+	expect_error("config netify 'main'\n\toption queue '0-64'\n",
+		     NF "2: main: option 'queue': invalid value '0-64'");
+	expect_error("config netify 'main'\n\toption queue 'x'\n",
+		     NF "2: main: option 'queue': invalid value 'x'");
+	expect_error("config netify 'main'\n\tlist lan_interface 'br/lan'\n",
+		     NF "2: main: option 'lan_interface': invalid value "
+		     "'br/lan'");
+	expect_error("config netify 'main'\n\tlist wan_interface "
+		     "'averyveryverylongname'\n",
+		     NF "2: main: option 'wan_interface': invalid value "
+		     "'averyveryverylongname'");
+	expect_error("config netify 'main'\n\tlist lan_network '192.168.1.0/33'\n",
+		     NF "2: main: option 'lan_network': invalid value "
+		     "'192.168.1.0/33'");
+	expect_error("config netify 'main'\n\tlist wan_network '300.1.1.1'\n",
+		     NF "2: main: option 'wan_network': invalid value "
+		     "'300.1.1.1'");
+	expect_error("config netify 'main'\n\tlist monitor_tcp '127.0.0.1'\n",
+		     NF "2: main: option 'monitor_tcp': invalid value "
+		     "'127.0.0.1'");
+	expect_error("config netify 'main'\n\tlist monitor_tcp '::1:80'\n",
+		     NF "2: main: option 'monitor_tcp': invalid value '::1:80'");
+	expect_error("config netify 'main'\n\tlist monitor_tcp 'host:0'\n",
+		     NF "2: main: option 'monitor_tcp': invalid value 'host:0'");
+	expect_error("config netify 'main'\n\toption dns_ttl_min '100'\n"
+		     "\toption dns_ttl_max '99'\n",
+		     NF "1: main: dns_ttl_min (100) is above dns_ttl_max (99)");
+	expect_error("config netify 'main'\nconfig netify 'other'\n",
+		     NF "2: netify 'other': only one 'config netify' section "
+		     "is allowed");
+}
+
+static void test_errors_sections(void **state)
+{
+	(void)state;
+	expect_error("config firewall\n\toption x '1'\n",
+		     NF "1: unknown section type 'firewall' (netify, rule, "
+		     "class, device or group)");
+	expect_error("config class\n\toption mark '1'\n",
+		     NF "1: class @class[0]: a class section needs a name "
+		     "(config class 'NAME')");
+	expect_error("config class 'bulk'\n\toption label 'x'\n",
+		     NF "1: class 'bulk': option 'mark' is required (1..15)");
+	expect_error("config class 'bulk'\n\toption mark '16'\n",
+		     NF "2: class 'bulk': option 'mark': '16' is not a number "
+		     "in 1..15");
+	expect_error("config class 'bulk'\n\toption mark '1'\n"
+		     "\toption dscp 'AF44'\n",
+		     NF "3: class 'bulk': option 'dscp': invalid value 'AF44'");
+	expect_error("config class 'bulk'\n\toption mark '1'\n"
+		     "\toption dscp '64'\n",
+		     NF "3: class 'bulk': option 'dscp': invalid value '64'");
+	expect_error("config class 'bulk'\n\toption mark '1'\n"
+		     "\toption label 'bad \xc3\x28'\n",
+		     NF "3: class 'bulk': option 'label': invalid value "
+		     "'bad \xc3\x28'");
+	expect_error("config netify 'main'\n\toption mark_mask '0x0000f000'\n"
+		     "config class 'c'\n\toption mark '15'\n"
+		     "config netify_x 'y'\n",
+		     NF "5: unknown section type 'netify_x' (netify, rule, "
+		     "class, device or group)");
+	expect_error("config netify 'main'\n\toption mark_mask '0x00007000'\n"
+		     "config class 'c'\n\toption mark '8'\n",
+		     NF "3: class 'c': mark 8 does not fit in mark_mask "
+		     "0x00007000");
+	expect_error("config device 'd'\n\toption label 'D'\n",
+		     NF "1: device 'd': a device needs at least one 'mac' or "
+		     "'ip'");
+	expect_error("config device 'd'\n\tlist mac 'aa:bb:cc:dd:ee'\n",
+		     NF "2: device 'd': option 'mac': invalid value "
+		     "'aa:bb:cc:dd:ee'");
+	expect_error("config device 'd'\n\tlist mac 'aa:bb:cc:dd:ee:fg'\n",
+		     NF "2: device 'd': option 'mac': invalid value "
+		     "'aa:bb:cc:dd:ee:fg'");
+	expect_error("config device 'd'\n\tlist ip 'fe80::1::2'\n",
+		     NF "2: device 'd': option 'ip': invalid value 'fe80::1::2'");
+	expect_error("config group 'g'\n\toption label 'G'\n",
+		     NF "1: group 'g': a group needs at least one 'device'");
+	expect_error("config group 'g'\n\tlist device 'nobody'\n",
+		     NF "1: group 'g': unknown device 'nobody'");
+	/* syntax errors come from the UCI parser, worded its way */
+	assert_null(load("config netify 'main'\n\toption enabled '1\n"));
+	assert_int_equal(errs.count, 1);
+	assert_memory_equal(errs.msg[0], NF "2:", strlen(NF "2:"));
+}
+
+static void test_errors_rules(void **state)
+{
+	(void)state;
+	expect_error("config rule\n\toption name 'r'\n",
+		     NF "1: rule 'r': option 'action' is required (allow, "
+		     "block, qos or log)");
+	expect_error("config rule\n\toption action 'deny'\n",
+		     NF "2: rule '@rule[0]': option 'action': invalid value "
+		     "'deny' (one of: allow, block, qos, log)");
+	expect_error("config rule\n\toption action 'qos'\n",
+		     NF "1: rule '@rule[0]': action 'qos' needs option 'class'");
+	expect_error("config class 'bulk'\n\toption mark '1'\n"
+		     "config rule 'x'\n\toption action 'block'\n"
+		     "\toption class 'bulk'\n",
+		     NF "3: rule 'x': option 'class' is only valid with action "
+		     "'qos'");
+	expect_error("config rule\n\toption name 'r'\n\toption action 'qos'\n"
+		     "\toption class 'nope'\n",
+		     NF "1: rule 'r': unknown class 'nope'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist app 'whatsap'\n",
+		     NF "1: rule 'x': unknown application 'whatsap'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist category 'Chat'\n",
+		     NF "1: rule 'x': unknown category 'Chat'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist proto 'bittorent'\n",
+		     NF "1: rule 'x': unknown protocol 'bittorent'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist device 'kid'\n",
+		     NF "1: rule 'x': unknown device 'kid'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist group 'kids'\n",
+		     NF "1: rule 'x': unknown group 'kids'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist src_mac 'zz'\n",
+		     NF "4: rule 'x': option 'src_mac': invalid value 'zz'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist src_ip '10.0.0.0/8/8'\n",
+		     NF "4: rule 'x': option 'src_ip': invalid value "
+		     "'10.0.0.0/8/8'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\toption weekdays 'Mon Funday'\n",
+		     NF "4: rule 'x': option 'weekdays': invalid weekday "
+		     "'Funday'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\toption monthdays '0'\n",
+		     NF "4: rule 'x': option 'monthdays': invalid day of month "
+		     "'0'");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\toption start_time '25:00'\n",
+		     NF "4: rule 'x': option 'start_time': invalid time '25:00' "
+		     "(want hh:mm[:ss])");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\toption stop_date '2026-02-30'\n",
+		     NF "4: rule 'x': option 'stop_date': invalid date "
+		     "'2026-02-30' (want YYYY-MM-DD[ hh:mm[:ss]])");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\tlist start_time '10:00'\n",
+		     NF "4: rule 'x': option 'start_time' takes one value, not "
+		     "a list");
+	expect_error("config rule\n\toption name 'x'\n\toption action 'block'\n"
+		     "\toption src_port '80'\n",
+		     NF "4: rule 'x': unknown option 'src_port'");
+}
+
+/* Everything wrong in one file is reported, in file order. */
+static void test_all_errors_collected(void **state)
+{
+	static const char text[] =
+		"config netify 'main'\n"			/* 1 */
+		"\toption queue 'x'\n"				/* 2 */
+		"\toption colour 'blue'\n"			/* 3 */
+		"config rule\n"					/* 4 */
+		"\toption name 'No WhatsApp'\n"			/* 5 */
+		"\tlist app 'whatsap'\n"			/* 6 */
+		"\tlist app 'telegramm'\n"			/* 7 */
+		"\toption action 'block'\n"			/* 8 */
+		"\toption start_time '7'\n"			/* 9 */
+		"config rule\n"					/* 10 */
+		"\toption action 'qos'\n"			/* 11 */
+		"\toption class 'bulk'\n"			/* 12 */
+		"\tlist group 'kids'\n";			/* 13 */
+	struct policy *p = load(text);
+
+	(void)state;
+	assert_null(p);
+	if (errs.count != 6)
+		dump_errors();
+	assert_int_equal(errs.count, 6);
+	assert_string_equal(errs.msg[0], NF "2: main: option 'queue': invalid "
+			    "value 'x'");
+	assert_string_equal(errs.msg[1], NF "3: main: unknown option 'colour'");
+	assert_string_equal(errs.msg[2], NF "4: rule 'No WhatsApp': unknown "
+			    "application 'whatsap'");
+	assert_string_equal(errs.msg[3], NF "4: rule 'No WhatsApp': unknown "
+			    "application 'telegramm'");
+	assert_string_equal(errs.msg[4], NF "10: rule '@rule[1]': unknown class "
+			    "'bulk'");
+	assert_string_equal(errs.msg[5], NF "10: rule '@rule[1]': unknown group "
+			    "'kids'");
+}
+
+static void test_error_overflow_counted(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(f);
+	fprintf(f, "config netify 'main'\n");
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "\toption bad%d '1'\n", i);
+	fclose(f);
+	assert_null(load(text));
+	assert_int_equal(errs.count, POLICY_ERRORS_MAX);
+	assert_int_equal(errs.dropped, 100 - POLICY_ERRORS_MAX);
+	assert_string_equal(errs.msg[63], NF "65: main: unknown option 'bad63'");
+	free(text);
+}
+
+static const char base_cfg[] =
+	"config class 'bulk'\n"
+	"\toption label 'Bulk downloads'\n"
+	"\toption mark '1'\n"
+	"\toption dscp 'CS1'\n"
+	"\toption priority '1'\n"
+	"config device 'kid_phone'\n"
+	"\toption label \"Kid's phone\"\n"
+	"\tlist mac 'aa:bb:cc:dd:ee:ff'\n"
+	"\tlist ip '192.168.1.50'\n"
+	"config device 'kid_tablet'\n"
+	"\tlist ip 'fd00::50'\n"
+	"config device 'tv'\n"
+	"\tlist mac '02:00:00:00:00:01'\n"
+	"config group 'kids'\n"
+	"\toption label 'Kids'\n"
+	"\tlist device 'kid_phone'\n"
+	"\tlist device 'kid_tablet'\n";
+
+static struct policy *load_rules(const char *rules)
+{
+	char *text;
+	struct policy *p;
+
+	assert_true(asprintf(&text, "%s%s", base_cfg, rules) > 0);
+	p = load_ok(text);
+	free(text);
+	return p;
+}
+
+static void test_objects_and_names(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule\n\toption action 'qos'\n\toption class 'bulk'\n"
+		"config rule 'named'\n\toption action 'allow'\n"
+		"config rule\n\toption name 'Shown'\n\toption action 'log'\n"
+		"\toption enabled '0'\n");
+
+	(void)state;
+	assert_int_equal(p->n_classes, 1);
+	assert_string_equal(p->classes[0].label, "Bulk downloads");
+	assert_int_equal(p->classes[0].mark, 1);
+	assert_int_equal(p->classes[0].dscp, 8);
+	assert_int_equal(p->classes[0].priority, 1);
+	assert_int_equal(p->n_devices, 3);
+	assert_string_equal(p->devices[0].label, "Kid's phone");
+	assert_int_equal(p->n_groups, 1);
+	assert_int_equal(p->n_rules, 3);
+	assert_string_equal(policy_rule_name(&p->rules[0]), "@rule[0]");
+	assert_int_equal(policy_rule_action(&p->rules[0]), POLICY_QOS);
+	assert_ptr_equal(policy_rule_class(&p->rules[0]), &p->classes[0]);
+	assert_string_equal(p->rules[1].name, "named");
+	assert_null(policy_rule_class(&p->rules[1]));
+	assert_string_equal(p->rules[2].name, "Shown");
+	assert_false(p->rules[2].enabled);
+	assert_int_equal(p->rules[2].index, 2);
+	policy_free(p);
+}
+
+/* ---- matching ---- */
+
+static struct policy_input input(const char *mac, const char *ip,
+				 const char *ifname, int app)
+{
+	struct policy_input in;
+
+	policy_input_init(&in);
+	if (mac) {
+		assert_int_equal(policy_parse_mac(mac, in.mac), 0);
+		in.has_mac = true;
+	}
+	if (ip) {
+		in.family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+		assert_int_equal(inet_pton(in.family, ip, in.addr), 1);
+	}
+	in.ifname = ifname;
+	in.app_id = app;
+	return in;
+}
+
+static const char *match_name(const struct policy *p,
+			      const struct policy_input *in, time_t now)
+{
+	const struct policy_rule *r = policy_match(p, in, now, NULL);
+
+	return r ? r->name : "(none)";
+}
+
+static void test_first_match_wins(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule\n\toption name 'off'\n\toption action 'allow'\n"
+		"\toption enabled '0'\n"
+		"config rule\n\toption name 'wa1'\n\toption action 'block'\n"
+		"\tlist app 'whatsapp'\n"
+		"config rule\n\toption name 'wa2'\n\toption action 'allow'\n"
+		"\tlist app 'whatsapp'\n"
+		"config rule\n\toption name 'any'\n\toption action 'qos'\n"
+		"\toption class 'bulk'\n");
+	struct policy_input in = input(NULL, "10.0.0.1", "br-lan", 101);
+	int idx = 42;
+
+	(void)state;
+	assert_ptr_equal(policy_match(p, &in, 0, &idx), &p->rules[1]);
+	assert_int_equal(idx, 1);
+	in.app_id = 102;
+	assert_ptr_equal(policy_match(p, &in, 0, &idx), &p->rules[3]);
+	assert_int_equal(idx, 3);
+	policy_free(p);
+	p = load_rules("config rule\n\toption action 'block'\n"
+		       "\tlist app 'youtube'\n");
+	assert_null(policy_match(p, &in, 0, &idx));
+	assert_int_equal(idx, -1);
+	policy_free(p);
+}
+
+static void test_log_rules_continue(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule\n\toption name 'log-all'\n\toption action 'log'\n"
+		"config rule\n\toption name 'log-wa'\n\toption action 'log'\n"
+		"\tlist app 'whatsapp'\n"
+		"config rule\n\toption name 'block-wa'\n"
+		"\toption action 'block'\n\tlist app 'whatsapp'\n");
+	struct policy_input in = input(NULL, NULL, NULL, 101);
+	const struct policy_rule *logged[1];
+	size_t n = 0;
+	int idx;
+	const struct policy_rule *r;
+
+	(void)state;
+	r = policy_match_ex(p, &in, 0, 0, &idx, logged, 1, &n);
+	assert_ptr_equal(r, &p->rules[2]);
+	assert_int_equal(idx, 2);
+	assert_int_equal(n, 2);			/* counted past the room */
+	assert_ptr_equal(logged[0], &p->rules[0]);
+	in.app_id = 103;
+	r = policy_match_ex(p, &in, 0, 0, &idx, logged, 1, &n);
+	assert_null(r);
+	assert_int_equal(n, 1);
+	policy_free(p);
+}
+
+static void test_sources(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule\n\toption name 'by-mac'\n\toption action 'block'\n"
+		"\toption src_mac '11:22:33:44:55:66 11-22-33-44-55-77'\n"
+		"config rule\n\toption name 'by-cidr'\n\toption action 'block'\n"
+		"\tlist src_ip '10.1.0.0/16'\n\tlist src_ip '2001:db8::/32'\n"
+		"config rule\n\toption name 'by-device'\n\toption action 'block'\n"
+		"\tlist device 'tv'\n"
+		"config rule\n\toption name 'by-group'\n\toption action 'block'\n"
+		"\tlist group 'kids'\n"
+		"config rule\n\toption name 'by-iface'\n\toption action 'block'\n"
+		"\tlist src_iface 'br-guest'\n"
+		"config rule\n\toption name 'iface+ip'\n\toption action 'block'\n"
+		"\tlist src_iface 'br-iot'\n\tlist src_ip '10.9.9.9'\n");
+	struct policy_input in;
+
+	(void)state;
+	in = input("11:22:33:44:55:77", NULL, NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-mac");
+	in = input(NULL, "10.1.255.254", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-cidr");
+	in = input(NULL, "10.2.0.1", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	in = input(NULL, "2001:db8:ffff::1", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-cidr");
+	in = input(NULL, "2001:db9::1", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	in = input("02:00:00:00:00:01", "192.168.1.9", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-device");
+	/* group members: by the phone's MAC, the phone's v4, the tablet's v6 */
+	in = input("AA:BB:CC:DD:EE:FF", NULL, NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-group");
+	in = input("02:00:00:00:00:99", "192.168.1.50", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-group");
+	in = input(NULL, "fd00::50", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "by-group");
+	in = input(NULL, "fd00::51", NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	/* v4 address bytes never match a v6 network and vice versa */
+	in = input(NULL, "192.168.1.50", NULL, -1);
+	in.family = AF_INET6;
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	in = input(NULL, NULL, "br-guest", -1);
+	assert_string_equal(match_name(p, &in, 0), "by-iface");
+	/* src_iface and src_ip must both hold */
+	in = input(NULL, "10.9.9.9", "br-lan", -1);
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	in = input(NULL, "10.9.9.9", "br-iot", -1);
+	assert_string_equal(match_name(p, &in, 0), "iface+ip");
+	in = input(NULL, "10.9.9.8", "br-iot", -1);
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	policy_free(p);
+}
+
+static void test_traffic_lists(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule\n\toption name 'apps'\n\toption action 'block'\n"
+		"\tlist app 'telegram'\n\tlist app 'youtube'\n"
+		"config rule\n\toption name 'cat'\n\toption action 'block'\n"
+		"\tlist category 'games'\n"
+		"config rule\n\toption name 'proto'\n\toption action 'block'\n"
+		"\tlist proto 'bittorrent'\n\tlist proto 'tls'\n"
+		"config rule\n\toption name 'wa-proto'\n\toption action 'block'\n"
+		"\tlist proto 'WhatsApp'\n");
+	struct policy_input in = input(NULL, NULL, NULL, 103);
+
+	(void)state;
+	assert_string_equal(match_name(p, &in, 0), "apps");
+	in = input(NULL, NULL, NULL, -1);
+	in.app_master_id = 102;
+	assert_string_equal(match_name(p, &in, 0), "apps");
+	in = input(NULL, NULL, NULL, -1);
+	in.category_id = 1;
+	assert_string_equal(match_name(p, &in, 0), "cat");
+	in.category_id = 2;
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	in = input(NULL, NULL, NULL, -1);
+	in.proto_id = 37;
+	assert_string_equal(match_name(p, &in, 0), "proto");
+	/* TLS carrying WhatsApp: the TLS master protocol matches first */
+	in.proto_id = 142;
+	in.proto_master_id = 91;
+	assert_string_equal(match_name(p, &in, 0), "proto");
+	in.proto_master_id = 7;
+	assert_string_equal(match_name(p, &in, 0), "wa-proto");
+	in = input(NULL, NULL, NULL, -1);
+	assert_string_equal(match_name(p, &in, 0), "(none)");
+	policy_free(p);
+}
+
+static void test_schedule_in_rules(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule\n\toption name 'school nights'\n"
+		"\toption action 'block'\n\tlist group 'kids'\n"
+		"\tlist app 'whatsapp'\n"
+		"\toption weekdays 'Mon Tue Wed Thu Sun'\n"
+		"\toption start_time '18:00'\n\toption stop_time '07:00'\n"
+		"\toption start_date '2026-09-01'\n"
+		"\toption stop_date '2027-06-30'\n");
+	struct policy_input in = input("aa:bb:cc:dd:ee:ff", NULL, NULL, 101);
+	const struct policy_rule *r;
+	int idx;
+
+	(void)state;
+	/* Sunday 2026-11-29 20:00 CET */
+	assert_string_equal(match_name(p, &in, at_utc("2026-11-29 19:00")),
+			    "school nights");
+	/* Friday 20:00 */
+	assert_string_equal(match_name(p, &in, at_utc("2026-11-27 19:00")),
+			    "(none)");
+	/* Sunday, but before start_date */
+	assert_string_equal(match_name(p, &in, at_utc("2026-08-30 19:00")),
+			    "(none)");
+	assert_true(policy_rule_active(&p->rules[0],
+				       at_utc("2026-11-29 19:00")));
+	assert_false(policy_rule_active(&p->rules[0],
+					at_utc("2026-11-29 12:00")));
+	/* ignoring the schedule finds the rule anyway, for `policy test` */
+	r = policy_match_ex(p, &in, at_utc("2026-11-27 19:00"),
+			    POLICY_MATCH_IGNORE_SCHEDULE, &idx, NULL, 0, NULL);
+	assert_ptr_equal(r, &p->rules[0]);
+	assert_int_equal(idx, 0);
+	policy_free(p);
+}
+
+static void test_no_names_callbacks(void **state)
+{
+	static const char text[] = "config rule\n\toption action 'block'\n"
+				   "\tlist app 'whatsapp'\n";
+	struct policy *p;
+
+	(void)state;
+	p = policy_load_buf("f", text, strlen(text), NULL, &errs);
+	assert_null(p);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msg[0], "f:1: rule '@rule[0]': unknown "
+			    "application 'whatsapp'");
+}
+
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/test_policy_XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct policy *p;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("config netify 'main'\n\toption queue '1'\n", f);
+	fclose(f);
+	p = policy_load(path, &names, &errs);
+	assert_non_null(p);
+	assert_string_equal(p->file, path);
+	assert_int_equal(p->main.queue_first, 1);
+	policy_free(p);
+	unlink(path);
+	assert_null(policy_load(path, &names, &errs));
+	assert_int_equal(errs.count, 1);
+}
+
+static void test_names_of_enums(void **state)
+{
+	(void)state;
+	assert_string_equal(policy_action_name(POLICY_ALLOW), "allow");
+	assert_string_equal(policy_action_name(POLICY_LOG), "log");
+	assert_string_equal(policy_action_name(__POLICY_ACTION_MAX), "?");
+	assert_string_equal(policy_log_level_name(LOG_WARNING), "warning");
+	assert_string_equal(policy_log_level_name(LOG_CRIT), "?");
+	assert_string_equal(policy_block_mode_name(POLICY_BLOCK_DROP), "drop");
+	assert_string_equal(policy_framing_name(POLICY_FRAMING_NETIFY),
+			    "netify");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_main_all_options),
+		cmocka_unit_test(test_errors_main),
+		cmocka_unit_test(test_errors_sections),
+		cmocka_unit_test(test_errors_rules),
+		cmocka_unit_test(test_all_errors_collected),
+		cmocka_unit_test(test_error_overflow_counted),
+		cmocka_unit_test(test_objects_and_names),
+		cmocka_unit_test(test_first_match_wins),
+		cmocka_unit_test(test_log_rules_continue),
+		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_traffic_lists),
+		cmocka_unit_test(test_schedule_in_rules),
+		cmocka_unit_test(test_no_names_callbacks),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_names_of_enums),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
