@@ -37,16 +37,18 @@ struct uci_opt {
 struct uci_sec {
 	char *type;
 	char *name;		/* NULL if anonymous */
-	int anon_index;		/* n for @type[n]: index among sections of this type */
+	int anon_index;		/* n for @type[n]: index among all sections of this type */
 	int line;
 	struct uci_opt *opts;
 	struct uci_sec *next;
+	char *anon_name;	/* anonymous only: libuci's internal "cfgNNhhhh" name */
 };
 
 struct uci_pkg {
 	char *name;
 	char *file;
 	struct uci_sec *secs;
+	unsigned int n_section;	/* libuci's counter behind anonymous names */
 };
 
 struct uci_err {
@@ -59,7 +61,8 @@ struct uci_err {
 /**
  * uci_parse_buf - parse a UCI file held in memory
  * @file: name used in error messages (may be NULL)
- * @pkg_name: package name; a `package` statement in the file overrides it
+ * @pkg_name: package name; a `package` statement is checked and ignored,
+ *            as uci_load() does
  * @buf: file contents (need not be NUL-terminated; NUL bytes are an error)
  * @len: length of @buf, at most UCI_MAX_FILE_SIZE
  * @out: receives the new package on success, untouched on failure
@@ -86,8 +89,9 @@ const char *uci_get_str(const struct uci_sec *s, const char *name,
 			const char *def);
 
 /**
- * uci_sec_find - section by name: a real name, or "@type[n]" (n may be
- * negative, counting from the end, as in uci(1)).  NULL if none.
+ * uci_sec_find - section by name: a real name, the internal "cfgNNhhhh"
+ * name of an anonymous section, or "@type[n]" / "@[n]" (n may be negative,
+ * counting from the end, as in uci(1)).  NULL if none.
  */
 struct uci_sec *uci_sec_find(const struct uci_pkg *p, const char *name);
 
@@ -104,6 +108,12 @@ void uci_err_format(const struct uci_err *err, char *buf, size_t size);
  * Returns 0 or -1 (write error).
  */
 int uci_write(const struct uci_pkg *p, FILE *out);
+
+/**
+ * uci_write_quoted - @v in single quotes, each ' written as '\'' (the form
+ * both `uci export` and `uci show` use)
+ */
+void uci_write_quoted(const char *v, FILE *out);
 
 /**
  * uci_save_atomic - write @p to @path via a temporary file in the same
