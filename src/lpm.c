@@ -107,21 +107,28 @@ static uint32_t lpm_node_new(struct lpm *l, const uint8_t *key,
 	return l->n_nodes++;
 }
 
-/* @slot is the parent's link to node @cur, which diverges from the new
- * prefix after @common bits: put a node for the shared part in between. */
-static int lpm_split(struct lpm *l, uint32_t *slot, uint32_t cur,
-		     const uint8_t *key, unsigned int plen, unsigned int common,
-		     int32_t value)
+/* Link from @parent (LPM_NIL: the root) towards bit @bit.  Recomputed
+ * after every allocation because growing the array moves the nodes. */
+static uint32_t *lpm_slot(struct lpm *l, uint32_t parent, unsigned int bit)
+{
+	return parent == LPM_NIL ? &l->root : &l->nodes[parent].child[bit];
+}
+
+/* Node @cur diverges from the new prefix after @common bits: put a node
+ * for the shared part between it and its parent. */
+static int lpm_split(struct lpm *l, uint32_t parent, unsigned int pbit,
+		     uint32_t cur, const uint8_t *key, unsigned int plen,
+		     unsigned int common, int32_t value)
 {
 	uint32_t mid, leaf;
 
 	if (common == plen) {
-		/* the new prefix itself is the parent of @cur */
+		/* the new prefix itself becomes the parent of @cur */
 		mid = lpm_node_new(l, key, plen, value);
 		if (mid == LPM_NIL)
 			return -1;
 		l->nodes[mid].child[lpm_bit(l->nodes[cur].key, plen)] = cur;
-		*slot = mid;
+		*lpm_slot(l, parent, pbit) = mid;
 		l->n_prefixes++;
 		return 0;
 	}
@@ -133,7 +140,7 @@ static int lpm_split(struct lpm *l, uint32_t *slot, uint32_t cur,
 		return -1;	/* @mid stays unreferenced: harmless */
 	l->nodes[mid].child[lpm_bit(l->nodes[cur].key, common)] = cur;
 	l->nodes[mid].child[lpm_bit(key, common)] = leaf;
-	*slot = mid;
+	*lpm_slot(l, parent, pbit) = mid;
 	l->n_prefixes++;
 	return 0;
 }
@@ -141,22 +148,23 @@ static int lpm_split(struct lpm *l, uint32_t *slot, uint32_t cur,
 int lpm_insert(struct lpm *l, const uint8_t *key, unsigned int plen,
 	       int32_t value)
 {
-	uint32_t *slot = &l->root;
+	uint32_t parent = LPM_NIL;
+	unsigned int pbit = 0;
 
 	if (plen > l->max_bits || value < 0) {
 		errno = EINVAL;
 		return -1;
 	}
 	for (;;) {
+		uint32_t cur = *lpm_slot(l, parent, pbit), idx;
 		struct lpm_node *n;
 		unsigned int limit, common;
-		uint32_t cur = *slot, idx;
 
 		if (cur == LPM_NIL) {
 			idx = lpm_node_new(l, key, plen, value);
 			if (idx == LPM_NIL)
 				return -1;
-			*slot = idx;	/* @slot may point into the moved array: recompute */
+			*lpm_slot(l, parent, pbit) = idx;
 			l->n_prefixes++;
 			return 0;
 		}
@@ -164,13 +172,43 @@ int lpm_insert(struct lpm *l, const uint8_t *key, unsigned int plen,
 		limit = n->plen < plen ? n->plen : plen;
 		common = lpm_common(n->key, key, limit);
 		if (common < n->plen)
-			return lpm_split(l, slot, cur, key, plen, common, value);
+			return lpm_split(l, parent, pbit, cur, key, plen,
+					 common, value);
 		if (n->plen == plen) {
 			if (n->value == LPM_NONE)
 				l->n_prefixes++;
 			n->value = value;
 			return 0;
 		}
-		slot = &n->child[lpm_bit(key, n->plen)];
+		parent = cur;
+		pbit = lpm_bit(key, n->plen);
 	}
+}
+
+int32_t lpm_lookup(const struct lpm *l, const uint8_t *addr,
+		   unsigned int *plen)
+{
+	int32_t best = LPM_NONE;
+	uint32_t cur = l->root;
+
+	while (cur != LPM_NIL) {
+		const struct lpm_node *n = &l->nodes[cur];
+
+		if (!lpm_prefix_matches(n, addr))
+			break;
+		if (n->value != LPM_NONE) {
+			best = n->value;
+			if (plen)
+				*plen = n->plen;
+		}
+		if (n->plen >= l->max_bits)
+			break;
+		cur = n->child[lpm_bit(addr, n->plen)];
+	}
+	return best;
+}
+
+size_t lpm_bytes(const struct lpm *l)
+{
+	return (size_t)l->cap_nodes * sizeof(struct lpm_node);
 }

@@ -1,0 +1,205 @@
+/* Unit tests for the DNS hint cache: CNAME chains, TTL clamp, LRU, TCP. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "dnscache.h"
+#include "dnsbuild.h"
+
+static const char *look4(struct dnscache *c, const char *ip, uint64_t now)
+{
+	uint8_t a[4];
+
+	assert_int_equal(inet_pton(AF_INET, ip, a), 1);
+	return dnscache_lookup(c, AF_INET, a, now);
+}
+
+/* Response to @q: A records for 10.0.0.<first>..<first+n-1> owned by @q. */
+static void answer(struct dnsb *b, const char *q, uint32_t ttl, int first,
+		   int n)
+{
+	int i;
+
+	dnsb_header(b, 9, 1, 0, 1, (uint16_t)n);
+	dnsb_question(b, q, 1);
+	for (i = 0; i < n; i++)
+		dnsb_a(b, q, ttl, 10, 0, 0, (uint8_t)(first + i));
+}
+
+static void test_new_args(void **state)
+{
+	(void)state;
+	assert_null(dnscache_new(0, 1, 2));
+	assert_null(dnscache_new(4, 10, 5));
+	dnscache_free(NULL);
+}
+
+static void test_cname_chain(void **state)
+{
+	struct dnscache *c = dnscache_new(64, 60, 3600);
+	struct dnscache_stats st;
+	uint8_t v6[16] = { 0x2a, 0x03, 0x28, 0x80, [15] = 0x33 };
+	struct dnsb b;
+	(void)state;
+
+	dnsb_header(&b, 1, 1, 0, 1, 5);
+	dnsb_question(&b, "Chat.WhatsApp.NET", 1);
+	dnsb_cname(&b, "chat.whatsapp.net", 300, "dyn.whatsapp.net");
+	dnsb_cname(&b, "dyn.whatsapp.net", 300, "edge.fbcdn.example");
+	dnsb_a(&b, "edge.fbcdn.example", 120, 157, 240, 1, 53);
+	dnsb_name(&b, "edge.fbcdn.example");
+	dnsb_rr(&b, 28, 120, 16);
+	dnsb_bytes(&b, v6, 16);
+	/* an unrelated record in the same answer must not be attributed */
+	dnsb_a(&b, "other.example", 120, 192, 0, 2, 1);
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 1000), 2);
+	assert_string_equal(look4(c, "157.240.1.53", 1001), "chat.whatsapp.net");
+	assert_string_equal(dnscache_lookup(c, AF_INET6, v6, 1001), "chat.whatsapp.net");
+	assert_null(look4(c, "192.0.2.1", 1001));
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.inserts, 2);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.misses, 1);
+	dnscache_free(c);
+}
+
+static void test_ignored_messages(void **state)
+{
+	struct dnscache *c = dnscache_new(8, 1, 10);
+	struct dnscache_stats st;
+	struct dnsb b;
+	(void)state;
+
+	answer(&b, "a.example", 60, 1, 1);
+	b.buf[2] &= 0x7f;			/* a query, not a response */
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 0), 0);
+	answer(&b, "a.example", 60, 1, 1);
+	b.buf[3] |= 3;				/* NXDOMAIN */
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 0), 0);
+	assert_int_equal(dnscache_learn(c, b.buf, 5, 0), -1);
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.parse_errors, 1);
+	assert_null(look4(c, "10.0.0.1", 0));
+	dnscache_free(c);
+}
+
+static void test_ttl_clamp(void **state)
+{
+	struct dnscache *c = dnscache_new(8, 60, 600);
+	struct dnscache_stats st;
+	struct dnsb b;
+	(void)state;
+
+	answer(&b, "short.example", 5, 1, 1);	/* 5 s raised to 60 */
+	dnscache_learn(c, b.buf, b.len, 100);
+	answer(&b, "long.example", 999999, 2, 1);	/* lowered to 600 */
+	dnscache_learn(c, b.buf, b.len, 100);
+	assert_non_null(look4(c, "10.0.0.1", 159));
+	assert_null(look4(c, "10.0.0.1", 160));
+	assert_non_null(look4(c, "10.0.0.2", 699));
+	assert_null(look4(c, "10.0.0.2", 700));
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.expired, 2);
+	assert_int_equal(st.entries, 0);
+	dnscache_free(c);
+}
+
+static void test_lru_capacity(void **state)
+{
+	struct dnscache *c = dnscache_new(4, 60, 600);
+	struct dnscache_stats st;
+	struct dnsb b;
+	(void)state;
+
+	answer(&b, "four.example", 300, 1, 4);
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 0), 4);
+	/* touch .1 so .2 is now the least recently used */
+	assert_non_null(look4(c, "10.0.0.1", 1));
+	answer(&b, "five.example", 300, 5, 1);
+	dnscache_learn(c, b.buf, b.len, 2);
+	assert_null(look4(c, "10.0.0.2", 3));
+	assert_string_equal(look4(c, "10.0.0.1", 3), "four.example");
+	assert_string_equal(look4(c, "10.0.0.5", 3), "five.example");
+	/* an address seen again is updated in place, not duplicated */
+	answer(&b, "renamed.example", 300, 3, 1);
+	dnscache_learn(c, b.buf, b.len, 4);
+	assert_string_equal(look4(c, "10.0.0.3", 5), "renamed.example");
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(st.updates, 1);
+	assert_int_equal(st.inserts, 5);
+	dnscache_free(c);
+}
+
+/* Many more addresses than slots: the table stays consistent. */
+static void test_churn(void **state)
+{
+	struct dnscache *c = dnscache_new(16, 1, 5);
+	struct dnscache_stats st;
+	struct dnsb b;
+	int round, live = 0, i;
+	(void)state;
+
+	for (round = 0; round < 200; round++) {
+		answer(&b, "churn.example", (uint32_t)(round % 7), round % 250, 3);
+		dnscache_learn(c, b.buf, b.len, (uint64_t)round);
+	}
+	for (i = 0; i < 256; i++) {
+		char ip[16];
+
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		if (look4(c, ip, 199))
+			live++;
+	}
+	dnscache_get_stats(c, &st);
+	assert_true(live > 0 && live <= 16);
+	assert_int_equal(st.entries, (uint64_t)live);
+	dnscache_free(c);
+}
+
+static void test_tcp_framing(void **state)
+{
+	struct dnscache *c = dnscache_new(8, 60, 600);
+	uint8_t seg[2048];
+	struct dnsb b;
+	size_t n = 0;
+	(void)state;
+
+	answer(&b, "tcp-one.example", 300, 1, 1);
+	seg[n++] = (uint8_t)(b.len >> 8), seg[n++] = (uint8_t)b.len;
+	memcpy(seg + n, b.buf, b.len), n += b.len;
+	answer(&b, "tcp-two.example", 300, 2, 1);
+	seg[n++] = (uint8_t)(b.len >> 8), seg[n++] = (uint8_t)b.len;
+	memcpy(seg + n, b.buf, b.len), n += b.len;
+	assert_int_equal(dnscache_learn(c, seg, n, 0), 2);
+	assert_string_equal(look4(c, "10.0.0.1", 1), "tcp-one.example");
+	assert_string_equal(look4(c, "10.0.0.2", 1), "tcp-two.example");
+	/* a UDP message is still read as UDP */
+	answer(&b, "udp.example", 300, 3, 1);
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 0), 1);
+	dnscache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_args),
+		cmocka_unit_test(test_cname_chain),
+		cmocka_unit_test(test_ignored_messages),
+		cmocka_unit_test(test_ttl_clamp),
+		cmocka_unit_test(test_lru_capacity),
+		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_tcp_framing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
