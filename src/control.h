@@ -1,0 +1,83 @@
+/* Control requests: one JSON line in, one JSON object line out.
+ *
+ *   {"method":"flows","args":{"app":"whatsapp","blocked":true}}
+ *   -> {"flows":[...]}          or   {"error":"message"}
+ *
+ * Requests are parsed whole with yajl's tree parser, size-bounded, and
+ * checked against a static table of methods and argument types before any
+ * daemon callback runs: unknown methods, unknown arguments and wrong types
+ * are answered with an error, never passed on. The socket side lives in the
+ * monitor's io thread (monitor.h); this module only turns requests into
+ * replies, so it is testable and fuzzable on its own.
+ */
+#ifndef NETIFY_CONTROL_H
+#define NETIFY_CONTROL_H
+
+#include <stddef.h>
+#include <yajl/yajl_gen.h>
+
+#define CONTROL_REQ_MAX		(64u * 1024u)	/* bytes of one request line */
+#define CONTROL_ARG_MAX		256u		/* bytes of one string argument */
+#define CONTROL_ERR_MAX		256u
+#define CONTROL_DEFAULT_PATH	"/var/run/netify/control.sock"
+
+enum control_method {
+	CONTROL_STATUS,
+	CONTROL_FLOWS,
+	CONTROL_RELOAD,
+	CONTROL_APPS,
+	CONTROL_DEVICES,
+	CONTROL_APPS_LOOKUP,
+	CONTROL_POLICY_TEST,
+	__CONTROL_MAX
+};
+
+/* Validated arguments; NULL / -1 when not given. Which ones a method
+ * accepts is fixed by the table in control.c (see doc/json.md):
+ *   flows: device, app, blocked     apps: category
+ *   apps_lookup: host, ip           policy_test: mac, ip, app, at */
+struct control_args {
+	const char *device, *app, *category, *mac, *ip, *at, *host;
+	int blocked;
+};
+
+/* A method callback writes the reply's members into g: the reply map is
+ * already open and control closes it. On failure it returns -1 with a
+ * message in err; whatever it wrote is discarded and the reply becomes
+ * {"error":err}. Callbacks run on the monitor's io thread: they must take
+ * their own locks on data the workers change. For CONTROL_STATUS, control
+ * writes "running":true before calling. */
+typedef int (*control_fn)(void *ctx, const struct control_args *a, yajl_gen g, char *err,
+			  size_t errlen);
+
+struct control_ops {
+	control_fn fn[__CONTROL_MAX];	/* NULL: answered "not supported" */
+};
+
+struct control;
+
+/** control_new - NULL + errno on failure; ops is copied */
+struct control *control_new(const struct control_ops *ops, void *ctx);
+void control_free(struct control *c);
+
+/**
+ * control_handle - answer one request (@req need not be NUL-terminated;
+ * a trailing newline is allowed). Returns a malloc'd reply of *@len bytes,
+ * one JSON object without newline, or NULL only on allocation failure.
+ */
+char *control_handle(struct control *c, const char *req, size_t len, size_t *out_len);
+
+/** control_method_name - "status", ...; NULL if out of range */
+const char *control_method_name(enum control_method m);
+/** control_method_find - method by name; -1 if unknown */
+int control_method_find(const char *name);
+
+/** control_error - reply {"error":msg} as a malloc'd string (for clients too) */
+char *control_error(const char *msg, size_t *out_len);
+
+struct control_stats {
+	unsigned long long requests, errors;
+};
+void control_stats(const struct control *c, struct control_stats *st);
+
+#endif

@@ -1,0 +1,156 @@
+/* Bounded MPSC ring after Dmitry Vyukov's bounded queue: each slot carries
+ * a sequence number that tells producers whether it is free for their
+ * ticket and tells the consumer whether its contents are complete. A
+ * producer claims a ticket with one compare-and-swap and never spins on
+ * another thread, so a worker stuck in the scheduler cannot stall the rest.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evring.h"
+
+struct evslot {
+	_Atomic uint64_t seq;
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct evring {
+	_Atomic uint64_t head;		/* next producer ticket */
+	char pad0[64 - sizeof(uint64_t)];
+	uint64_t tail;			/* next consumer ticket (consumer only) */
+	uint32_t mask;
+	uint32_t slot_size;
+	size_t stride;
+	_Atomic uint64_t pushed, full, oversize;
+	uint8_t *slots;
+};
+
+static struct evslot *evring_slot(const struct evring *r, uint64_t ticket)
+{
+	return (struct evslot *)(r->slots + (size_t)(ticket & r->mask) * r->stride);
+}
+
+static uint32_t evring_pow2(uint32_t n)
+{
+	uint32_t p = 2;
+
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+struct evring *evring_new(uint32_t slots, uint32_t slot_size)
+{
+	struct evring *r;
+	uint64_t i;
+
+	if (!slot_size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->mask = evring_pow2(slots) - 1;
+	r->slot_size = slot_size;
+	/* keep every slot header 8-byte aligned for the atomic */
+	r->stride = (sizeof(struct evslot) + slot_size + 7) & ~(size_t)7;
+	r->slots = calloc((size_t)r->mask + 1, r->stride);
+	if (!r->slots)
+		goto out_free_ring;
+	for (i = 0; i <= r->mask; i++)
+		atomic_init(&evring_slot(r, i)->seq, i);
+	return r;
+
+out_free_ring:
+	free(r);
+	return NULL;
+}
+
+void evring_free(struct evring *r)
+{
+	if (!r)
+		return;
+	free(r->slots);
+	free(r);
+}
+
+/* Claims a producer ticket, or returns -1 when the slot it would use still
+ * holds an unconsumed message (ring full). */
+static int evring_claim(struct evring *r, uint64_t *ticket)
+{
+	uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	for (;;) {
+		struct evslot *s = evring_slot(r, pos);
+		uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		int64_t diff = (int64_t)(seq - pos);
+
+		if (diff < 0)
+			return -1;
+		if (diff == 0 && atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1,
+					memory_order_relaxed, memory_order_relaxed)) {
+			*ticket = pos;
+			return 0;
+		}
+		if (diff > 0)	/* another producer took it; retry from the new head */
+			pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+	}
+}
+
+int evring_push(struct evring *r, const void *msg, size_t len)
+{
+	struct evslot *s;
+	uint64_t ticket;
+
+	if (len > r->slot_size) {
+		atomic_fetch_add_explicit(&r->oversize, 1, memory_order_relaxed);
+		return -1;
+	}
+	if (evring_claim(r, &ticket) < 0) {
+		atomic_fetch_add_explicit(&r->full, 1, memory_order_relaxed);
+		return -1;
+	}
+	s = evring_slot(r, ticket);
+	memcpy(s->data, msg, len);
+	s->len = (uint32_t)len;
+	atomic_store_explicit(&s->seq, ticket + 1, memory_order_release);
+	atomic_fetch_add_explicit(&r->pushed, 1, memory_order_relaxed);
+	return 0;
+}
+
+const void *evring_peek(struct evring *r, size_t *len)
+{
+	struct evslot *s = evring_slot(r, r->tail);
+
+	if (atomic_load_explicit(&s->seq, memory_order_acquire) != r->tail + 1)
+		return NULL;
+	*len = s->len;
+	return s->data;
+}
+
+void evring_pop(struct evring *r)
+{
+	struct evslot *s = evring_slot(r, r->tail);
+
+	/* hand the slot back to the producer that will hold ticket tail+size */
+	atomic_store_explicit(&s->seq, r->tail + r->mask + 1, memory_order_release);
+	r->tail++;
+}
+
+uint32_t evring_capacity(const struct evring *r)
+{
+	return r->mask + 1;
+}
+
+void evring_stats(const struct evring *r, struct evring_stats *st)
+{
+	st->pushed = atomic_load_explicit(&r->pushed, memory_order_relaxed);
+	st->full = atomic_load_explicit(&r->full, memory_order_relaxed);
+	st->oversize = atomic_load_explicit(&r->oversize, memory_order_relaxed);
+}

@@ -1,0 +1,1058 @@
+/* Monitor stream and control transport: listeners, the io thread's epoll
+ * loop, per-client buffers, framing, periodic status and json_save. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "evring.h"
+#include "monitor.h"
+
+#define MON_LISTEN_MAX	(2 + MONITOR_TCP_MAX)
+#define MON_BATCH	256	/* events per loop turn, so timers and accepts run */
+#define MON_EPOLL_MAX	64
+#define MON_READ_CHUNK	4096
+#define MON_CONTROL_OUT_MAX (256u * 1024u * 1024u)	/* bytes of replies queued */
+
+enum mon_ep_type { EP_WAKE, EP_TIMER, EP_LISTEN, EP_CLIENT };
+
+/* What an epoll event points at. */
+struct mon_ep {
+	enum mon_ep_type type;
+	int fd;
+};
+
+struct mon_listener {
+	struct mon_ep ep;
+	enum monitor_framing framing;
+	bool control;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* Unix: unlinked at free */
+};
+
+struct mon_client {
+	struct mon_ep ep;
+	enum monitor_framing framing;
+	bool control;
+	bool in_use;
+	bool close_after_flush;
+	bool want_out;			/* EPOLLOUT armed */
+	uint8_t *out;
+	size_t off, len, cap;		/* pending bytes are out[off..off+len) */
+	char *in;			/* control: partial request line */
+	size_t in_len;
+};
+
+#define CNT(m, f) ((m)->cnt.f)
+#define CNT_ADD(m, f, n) atomic_fetch_add_explicit(&(m)->cnt.f, (n), memory_order_relaxed)
+
+struct monitor {
+	struct monitor_cfg cfg;
+	struct monitor_ops ops;
+	void *ctx;
+	struct evring *ring;
+	int epfd;
+	struct mon_ep wake;		/* eventfd: events queued or stop */
+	struct mon_ep timer;		/* timerfd: status interval */
+	struct mon_listener listeners[MON_LISTEN_MAX];
+	unsigned n_listeners;
+	struct mon_client *clients;	/* max_clients stream + control slots */
+	unsigned n_slots;
+	pthread_t thread;
+	bool running;
+	_Atomic int stop;
+	_Atomic int sleeping;		/* io thread is (about to be) in epoll_wait */
+	uint64_t started_ms;
+	struct {
+		_Atomic uint64_t events_sent, bytes_sent, clients, clients_total, clients_slow,
+			clients_rejected, junk_bytes, control_requests, control_rejected,
+			status_sent, json_save_errors;
+	} cnt;
+};
+
+static uint64_t mon_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void monitor_cfg_defaults(struct monitor_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = 0660;
+	cfg->status_interval_ms = 10000;
+	cfg->queue_slots = 1024;
+	cfg->event_max = 8192;
+	cfg->client_buf = 256 * 1024;
+	cfg->max_clients = 64;
+	cfg->version = PACKAGE_VERSION;
+}
+
+int monitor_framing_parse(const char *s)
+{
+	if (!strcmp(s, "ndjson"))
+		return MONITOR_FRAMING_NDJSON;
+	if (!strcmp(s, "netify"))
+		return MONITOR_FRAMING_NETIFY;
+	return -1;
+}
+
+size_t monitor_frame_header(enum monitor_framing framing, size_t len, char *buf)
+{
+	int n;
+
+	if (framing != MONITOR_FRAMING_NETIFY)
+		return 0;
+	/* the length covers the JSON text and its newline, so the payload is
+	 * also one line for readers that ignore the header */
+	n = snprintf(buf, 32, "{\"length\":%zu}\n", len + 1);
+	return n > 0 && n < 32 ? (size_t)n : 0;
+}
+
+/* ---- addresses ---- */
+
+static int mon_parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Splits "host:port" / "[v6]:port" / "port" into host (may be "") and port. */
+static int mon_split_hostport(const char *s, char *host, size_t hostlen, const char **port)
+{
+	const char *colon;
+	size_t hl;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		hl = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			host[0] = '\0';
+			*port = s;
+			return 0;
+		}
+		hl = (size_t)(colon - s);
+	}
+	if (hl >= hostlen)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	*port = colon + 1;
+	return 0;
+}
+
+int monitor_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *sslen)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port;
+	uint16_t p;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!s || mon_split_hostport(s, host, sizeof(host), &port) || mon_parse_port(port, &p))
+		goto out_inval;
+	if (!host[0] || !strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");	/* loopback unless told otherwise */
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(p);
+		*sslen = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(p);
+		*sslen = sizeof(*in6);
+		return 0;
+	}
+out_inval:
+	errno = EINVAL;
+	return -1;
+}
+
+/* ---- listeners ---- */
+
+static int mon_listen_tcp(struct mon_listener *l, const char *addr)
+{
+	struct sockaddr_storage ss;
+	unsigned sslen;
+	int one = 1, fd;
+
+	if (monitor_parse_addr(addr, &ss, &sslen) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, 64) < 0)
+		goto out_close;
+	l->ep.fd = fd;
+	return 0;
+
+out_close:
+	one = errno;
+	close(fd);
+	errno = one;
+	return -1;
+}
+
+/* A socket file left by a daemon that died is removed; one a live daemon
+ * answers on is not (EADDRINUSE), so two daemons never steal each other's. */
+static int mon_unix_clear(const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(sun->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (r == 0) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(sun->sun_path);
+}
+
+static int mon_unix_perms(const struct monitor_cfg *cfg, const char *path)
+{
+	struct group gr, *res = NULL;
+	char buf[1024];
+
+	if (cfg->group && cfg->group[0]) {
+		if (getgrnam_r(cfg->group, &gr, buf, sizeof(buf), &res) || !res) {
+			errno = ENOENT;
+			return -1;
+		}
+		if (chown(path, (uid_t)-1, res->gr_gid) < 0)
+			return -1;
+	}
+	return chmod(path, cfg->mode);
+}
+
+/* Creates the socket's directory (one level, as /var/run/netify). */
+static void mon_unix_mkdir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+}
+
+static int mon_listen_unix(const struct monitor_cfg *cfg, struct mon_listener *l, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, e;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	mon_unix_mkdir(path);
+	if (mon_unix_clear(&sun) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		goto out_close;
+	strcpy(l->path, path);
+	if (mon_unix_perms(cfg, path) < 0 || listen(fd, 64) < 0)
+		goto out_unlink;
+	l->ep.fd = fd;
+	return 0;
+
+out_unlink:
+	e = errno;
+	unlink(path);
+	l->path[0] = '\0';
+	errno = e;
+out_close:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static int mon_listener_add(struct monitor *m, const char *unix_path, const char *tcp,
+			    enum monitor_framing framing, bool control)
+{
+	struct mon_listener *l = &m->listeners[m->n_listeners];
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->ep };
+
+	memset(l, 0, sizeof(*l));
+	l->ep.type = EP_LISTEN;
+	l->ep.fd = -1;
+	l->framing = framing < __MONITOR_FRAMING_MAX ? framing : MONITOR_FRAMING_NDJSON;
+	l->control = control;
+	if (unix_path ? mon_listen_unix(&m->cfg, l, unix_path) : mon_listen_tcp(l, tcp))
+		return -1;
+	m->n_listeners++;
+	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, l->ep.fd, &ev);
+}
+
+static int mon_listeners_open(struct monitor *m)
+{
+	const struct monitor_cfg *c = &m->cfg;
+	unsigned i;
+
+	if (c->unix_path && mon_listener_add(m, c->unix_path, NULL, c->unix_framing, false))
+		return -1;
+	for (i = 0; i < c->n_tcp && i < MONITOR_TCP_MAX; i++)
+		if (mon_listener_add(m, NULL, c->tcp[i], c->tcp_framing[i], false))
+			return -1;
+	if (c->control_path && mon_listener_add(m, c->control_path, NULL, 0, true))
+		return -1;
+	return 0;
+}
+
+/* ---- clients ---- */
+
+static void mon_client_close(struct monitor *m, struct mon_client *c)
+{
+	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->ep.fd, NULL);
+	close(c->ep.fd);
+	free(c->out);
+	free(c->in);
+	if (!c->control)
+		atomic_fetch_sub_explicit(&m->cnt.clients, 1, memory_order_relaxed);
+	memset(c, 0, sizeof(*c));
+	c->ep.fd = -1;
+}
+
+static void mon_client_arm(struct monitor *m, struct mon_client *c, bool want_out)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = &c->ep };
+
+	if (c->want_out == want_out)
+		return;
+	c->want_out = want_out;
+	epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->ep.fd, &ev);
+}
+
+/* Writes what the socket takes now; -1 if the client is gone. */
+static int mon_client_flush(struct monitor *m, struct mon_client *c)
+{
+	while (c->len) {
+		ssize_t n = send(c->ep.fd, c->out + c->off, c->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return -1;
+		c->off += (size_t)n;
+		c->len -= (size_t)n;
+		CNT_ADD(m, bytes_sent, (uint64_t)n);
+	}
+	if (!c->len)
+		c->off = 0;
+	mon_client_arm(m, c, c->len > 0);
+	return 0;
+}
+
+/* Makes room for n more bytes: compacts, and grows only when allowed (the
+ * one-time greeting, control replies). -1 if it does not fit. */
+static int mon_client_room(struct mon_client *c, size_t n, bool grow)
+{
+	uint8_t *p;
+	size_t cap;
+
+	if (c->cap - c->off - c->len >= n)
+		return 0;
+	if (c->off) {
+		memmove(c->out, c->out + c->off, c->len);
+		c->off = 0;
+	}
+	if (c->cap - c->len >= n)
+		return 0;
+	if (!grow || c->len + n > MON_CONTROL_OUT_MAX)
+		return -1;
+	cap = c->len + n;
+	p = realloc(c->out, cap);
+	if (!p)
+		return -1;
+	c->out = p;
+	c->cap = cap;
+	return 0;
+}
+
+/* Appends one framed message. A stream client whose buffer is still full
+ * after a write attempt has fallen behind: it is dropped, never waited for. */
+static int mon_client_send(struct monitor *m, struct mon_client *c, const void *msg, size_t len,
+			   bool grow)
+{
+	char hdr[32];
+	size_t hl = monitor_frame_header(c->framing, len, hdr);
+	size_t need = hl + len + 1;
+
+	if (mon_client_room(c, need, grow) < 0) {
+		if (mon_client_flush(m, c) < 0 || mon_client_room(c, need, grow) < 0)
+			return -1;
+	}
+	memcpy(c->out + c->off + c->len, hdr, hl);
+	memcpy(c->out + c->off + c->len + hl, msg, len);
+	c->out[c->off + c->len + hl + len] = '\n';
+	c->len += need;
+	return 0;
+}
+
+static struct mon_client *mon_client_slot(struct monitor *m, bool control)
+{
+	unsigned i = control ? m->cfg.max_clients : 0;
+	unsigned end = control ? m->n_slots : m->cfg.max_clients;
+
+	for (; i < end; i++)
+		if (!m->clients[i].in_use)
+			return &m->clients[i];
+	return NULL;
+}
+
+/* ---- messages built on the io thread ---- */
+
+static void mon_kv_str(yajl_gen g, const char *k, const char *v)
+{
+	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+	yajl_gen_string(g, (const unsigned char *)v, strlen(v));
+}
+
+static void mon_kv_int(yajl_gen g, const char *k, long long v)
+{
+	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+	yajl_gen_integer(g, v);
+}
+
+static yajl_gen mon_msg_open(const char *type)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	if (!g)
+		return NULL;
+	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	yajl_gen_map_open(g);
+	mon_kv_str(g, "type", type);
+	mon_kv_int(g, "timestamp", (long long)mon_now_ms());
+	return g;
+}
+
+/* Closes the message map; -1 if a callback left the JSON unbalanced. */
+static int mon_msg_close(yajl_gen g, const unsigned char **buf, size_t *len)
+{
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -1;
+	return yajl_gen_get_buf(g, buf, len) == yajl_gen_status_ok ? 0 : -1;
+}
+
+static const char *const mon_framing_names[__MONITOR_FRAMING_MAX] = { "ndjson", "netify" };
+
+static int mon_greet(struct monitor *m, struct mon_client *c)
+{
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen g;
+	int r = -1;
+
+	if (!(g = mon_msg_open("agent_hello")))
+		return -1;
+	mon_kv_str(g, "agent_version", m->cfg.version ? m->cfg.version : PACKAGE_VERSION);
+	mon_kv_str(g, "schema_version", MONITOR_SCHEMA_VERSION);
+	mon_kv_str(g, "framing", mon_framing_names[c->framing]);
+	if (mon_msg_close(g, &buf, &len) || mon_client_send(m, c, buf, len, true))
+		goto out_free_gen;
+	yajl_gen_free(g);
+	if (!(g = mon_msg_open("definitions")))
+		return -1;
+	if (m->ops.definitions)
+		m->ops.definitions(m->ctx, g);
+	if (mon_msg_close(g, &buf, &len) == 0)
+		r = mon_client_send(m, c, buf, len, true);
+out_free_gen:
+	yajl_gen_free(g);
+	return r;
+}
+
+static void mon_accept(struct monitor *m, struct mon_listener *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct mon_client *c;
+	int fd = accept(l->ep.fd, NULL, NULL);
+
+	if (fd < 0)
+		return;
+	/* accept() rather than accept4(): _GNU_SOURCE would pull in sched.h,
+	 * which src/sched.h shadows on this include path */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		close(fd);
+		return;
+	}
+	c = mon_client_slot(m, l->control);
+	if (!c) {
+		close(fd);
+		CNT_ADD(m, clients_rejected, !l->control);
+		CNT_ADD(m, control_rejected, l->control);
+		return;
+	}
+	*c = (struct mon_client){ .ep = { EP_CLIENT, fd }, .framing = l->framing,
+				  .control = l->control, .in_use = true };
+	c->cap = l->control ? 0 : m->cfg.client_buf;
+	c->out = c->cap ? malloc(c->cap) : NULL;
+	ev.data.ptr = &c->ep;
+	if ((c->cap && !c->out) || epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c->out);
+		close(fd);
+		memset(c, 0, sizeof(*c));
+		return;
+	}
+	if (l->control)
+		return;
+	CNT_ADD(m, clients, 1);
+	CNT_ADD(m, clients_total, 1);
+	if (mon_greet(m, c) < 0 || mon_client_flush(m, c) < 0)
+		mon_client_close(m, c);
+}
+
+/* Sends a message to every stream client (events and agent_status). */
+static void mon_broadcast(struct monitor *m, const void *msg, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < m->cfg.max_clients; i++) {
+		struct mon_client *c = &m->clients[i];
+
+		if (!c->in_use)
+			continue;
+		if (mon_client_send(m, c, msg, len, false) < 0) {
+			CNT_ADD(m, clients_slow, 1);
+			mon_client_close(m, c);
+		}
+	}
+}
+
+static void mon_flush_all(struct monitor *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->cfg.max_clients; i++)
+		if (m->clients[i].in_use && m->clients[i].len &&
+		    mon_client_flush(m, &m->clients[i]) < 0)
+			mon_client_close(m, &m->clients[i]);
+}
+
+/* Drains up to MON_BATCH events; returns how many. */
+static unsigned mon_drain(struct monitor *m)
+{
+	const void *msg;
+	size_t len;
+	unsigned n = 0;
+
+	while (n < MON_BATCH && (msg = evring_peek(m->ring, &len))) {
+		mon_broadcast(m, msg, len);
+		evring_pop(m->ring);
+		n++;
+	}
+	if (n) {
+		CNT_ADD(m, events_sent, n);
+		mon_flush_all(m);
+	}
+	return n;
+}
+
+/* ---- control connections ---- */
+
+static void mon_control_line(struct monitor *m, struct mon_client *c, const char *line, size_t len)
+{
+	size_t rlen = 0;
+	char *reply;
+
+	CNT_ADD(m, control_requests, 1);
+	if (m->cfg.control)
+		reply = control_handle(m->cfg.control, line, len, &rlen);
+	else
+		reply = control_error("control is not available", &rlen);
+	if (!reply || mon_client_send(m, c, reply, rlen, true) < 0)
+		c->close_after_flush = true;
+	free(reply);
+}
+
+/* Answers every complete line in the input buffer. A line longer than
+ * CONTROL_REQ_MAX is answered with an error and the connection closed. */
+static void mon_control_input(struct monitor *m, struct mon_client *c)
+{
+	char *nl;
+
+	while ((nl = memchr(c->in, '\n', c->in_len))) {
+		size_t ll = (size_t)(nl - c->in);
+
+		mon_control_line(m, c, c->in, ll);
+		memmove(c->in, nl + 1, c->in_len - ll - 1);
+		c->in_len -= ll + 1;
+	}
+	if (c->in_len > CONTROL_REQ_MAX) {
+		size_t rlen;
+		char *reply = control_error("request too large", &rlen);
+
+		if (reply)
+			mon_client_send(m, c, reply, rlen, true);
+		free(reply);
+		c->in_len = 0;
+		c->close_after_flush = true;
+	}
+}
+
+static int mon_control_read(struct monitor *m, struct mon_client *c)
+{
+	ssize_t n;
+
+	if (!c->in && !(c->in = malloc(CONTROL_REQ_MAX + 2)))
+		return -1;
+	n = recv(c->ep.fd, c->in + c->in_len, CONTROL_REQ_MAX + 1 - c->in_len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		/* a request without its newline still gets an answer */
+		if (n == 0 && c->in_len && !c->close_after_flush) {
+			mon_control_line(m, c, c->in, c->in_len);
+			c->in_len = 0;
+		}
+		c->close_after_flush = true;
+		return 0;
+	}
+	c->in_len += (size_t)n;
+	mon_control_input(m, c);
+	return 0;
+}
+
+/* Stream clients have nothing to say: their bytes are read and dropped. */
+static int mon_stream_read(struct monitor *m, struct mon_client *c)
+{
+	char junk[MON_READ_CHUNK];
+	ssize_t n = recv(c->ep.fd, junk, sizeof(junk), 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	CNT_ADD(m, junk_bytes, (uint64_t)n);
+	return 0;
+}
+
+static void mon_client_event(struct monitor *m, struct mon_client *c, uint32_t events)
+{
+	int r = 0;
+
+	if (events & EPOLLIN)
+		r = c->control ? mon_control_read(m, c) : mon_stream_read(m, c);
+	else if (events & (EPOLLHUP | EPOLLERR))
+		r = -1;
+	if (r == 0 && c->len)
+		r = mon_client_flush(m, c);
+	if (r < 0 || (c->close_after_flush && !c->len))
+		mon_client_close(m, c);
+	else if (c->close_after_flush)
+		shutdown(c->ep.fd, SHUT_RD);
+}
+
+/* ---- status and json_save ---- */
+
+void monitor_stats(const struct monitor *m, struct monitor_stats *st)
+{
+	struct evring_stats rs;
+
+	evring_stats(m->ring, &rs);
+	memset(st, 0, sizeof(*st));
+	st->events = rs.pushed;
+	st->events_dropped = rs.full;
+	st->events_oversize = rs.oversize;
+#define LOAD(f) st->f = atomic_load_explicit(&m->cnt.f, memory_order_relaxed)
+	LOAD(events_sent); LOAD(bytes_sent); LOAD(clients); LOAD(clients_total);
+	LOAD(clients_slow); LOAD(clients_rejected); LOAD(junk_bytes);
+	LOAD(control_requests); LOAD(control_rejected); LOAD(status_sent);
+	LOAD(json_save_errors);
+#undef LOAD
+}
+
+void monitor_stats_json(const struct monitor *m, yajl_gen g)
+{
+	struct monitor_stats st;
+
+	monitor_stats(m, &st);
+	mon_kv_int(g, "clients", (long long)st.clients);
+	mon_kv_int(g, "clients_total", (long long)st.clients_total);
+	mon_kv_int(g, "clients_dropped", (long long)st.clients_slow);
+	mon_kv_int(g, "clients_rejected", (long long)st.clients_rejected);
+	mon_kv_int(g, "events", (long long)st.events);
+	mon_kv_int(g, "events_dropped", (long long)st.events_dropped);
+	mon_kv_int(g, "events_oversize", (long long)st.events_oversize);
+	mon_kv_int(g, "events_sent", (long long)st.events_sent);
+	mon_kv_int(g, "bytes_sent", (long long)st.bytes_sent);
+	mon_kv_int(g, "junk_bytes", (long long)st.junk_bytes);
+	mon_kv_int(g, "control_requests", (long long)st.control_requests);
+}
+
+/* Writes dir/name through a temporary file and rename(), so readers see the
+ * old file or the new one, never half of one. */
+static int mon_save_file(const char *dir, const char *name, const unsigned char *buf, size_t len)
+{
+	char tmp[4096], path[4096];
+	ssize_t w;
+	int fd, r = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp))
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	while (len && (w = write(fd, buf, len)) != 0) {
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		buf += w;
+		len -= (size_t)w;
+	}
+	if (!len && write(fd, "\n", 1) == 1 && close(fd) == 0) {
+		fd = -1;
+		r = rename(tmp, path);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+static void mon_save_flows(struct monitor *m)
+{
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen g = mon_msg_open("flows");
+
+	if (!g)
+		goto out_error;
+	yajl_gen_string(g, (const unsigned char *)"flows", 5);
+	yajl_gen_array_open(g);
+	if (m->ops.flows)
+		m->ops.flows(m->ctx, g);
+	yajl_gen_array_close(g);
+	if (mon_msg_close(g, &buf, &len) == 0 &&
+	    mon_save_file(m->cfg.json_save_dir, "flows.json", buf, len) == 0) {
+		yajl_gen_free(g);
+		return;
+	}
+	yajl_gen_free(g);
+out_error:
+	CNT_ADD(m, json_save_errors, 1);
+}
+
+static void mon_status(struct monitor *m)
+{
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen g = mon_msg_open("agent_status");
+
+	if (!g)
+		return;
+	if (m->ops.status)
+		m->ops.status(m->ctx, g);
+	yajl_gen_string(g, (const unsigned char *)"monitor", 7);
+	yajl_gen_map_open(g);
+	monitor_stats_json(m, g);
+	yajl_gen_map_close(g);
+	if (mon_msg_close(g, &buf, &len) == 0) {
+		CNT_ADD(m, status_sent, 1);
+		mon_broadcast(m, buf, len);
+		mon_flush_all(m);
+		if (m->cfg.json_save_dir &&
+		    mon_save_file(m->cfg.json_save_dir, "status.json", buf, len) < 0)
+			CNT_ADD(m, json_save_errors, 1);
+	}
+	yajl_gen_free(g);
+	if (m->cfg.json_save_dir)
+		mon_save_flows(m);
+}
+
+/* ---- the io thread ---- */
+
+static void mon_wake(struct monitor *m)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	r = write(m->wake.fd, &one, sizeof(one));
+	(void)r;	/* EAGAIN means a wake-up is already pending */
+}
+
+static void mon_event(struct monitor *m, const struct epoll_event *ev)
+{
+	struct mon_ep *ep = ev->data.ptr;
+	uint64_t v;
+	ssize_t r = 0;
+
+	switch (ep->type) {
+	case EP_WAKE:
+		r = read(ep->fd, &v, sizeof(v));
+		break;
+	case EP_TIMER:
+		r = read(ep->fd, &v, sizeof(v));
+		if (r == sizeof(v))
+			mon_status(m);
+		break;
+	case EP_LISTEN:
+		mon_accept(m, (struct mon_listener *)ep);
+		break;
+	case EP_CLIENT:
+		mon_client_event(m, (struct mon_client *)ep, ev->events);
+		break;
+	}
+	(void)r;
+}
+
+/* Sleeps only when the ring is empty. Producers wake us through the
+ * eventfd only when `sleeping` is set, so a busy stream costs them no
+ * system call; the fences order the flag against the ring's slots. */
+static int mon_wait(struct monitor *m, struct epoll_event *evs, bool busy)
+{
+	size_t len;
+	int n;
+
+	if (busy)
+		return epoll_wait(m->epfd, evs, MON_EPOLL_MAX, 0);
+	atomic_store(&m->sleeping, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	busy = evring_peek(m->ring, &len) != NULL;
+	/* the 1 s timeout is a backstop; wake-ups do not depend on it */
+	n = epoll_wait(m->epfd, evs, MON_EPOLL_MAX, busy ? 0 : 1000);
+	atomic_store(&m->sleeping, 0);
+	return n;
+}
+
+static void *mon_thread(void *arg)
+{
+	struct monitor *m = arg;
+	struct epoll_event evs[MON_EPOLL_MAX];
+	bool busy = false;
+	int i, n;
+
+	while (!atomic_load(&m->stop)) {
+		n = mon_wait(m, evs, busy);
+		for (i = 0; i < n; i++)
+			mon_event(m, &evs[i]);
+		busy = mon_drain(m) == MON_BATCH;
+	}
+	return NULL;
+}
+
+int monitor_publish(struct monitor *m, const char *json, size_t len)
+{
+	while (len && (json[len - 1] == '\n' || json[len - 1] == '\r'))
+		len--;
+	if (evring_push(m->ring, json, len) < 0)
+		return -1;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&m->sleeping, memory_order_relaxed) &&
+	    atomic_exchange(&m->sleeping, 0))
+		mon_wake(m);
+	return 0;
+}
+
+int monitor_publish_gen(struct monitor *m, yajl_gen g)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+		return -1;
+	return monitor_publish(m, (const char *)buf, len);
+}
+
+/* ---- life cycle ---- */
+
+static int mon_timer_open(struct monitor *m)
+{
+	unsigned ms = m->cfg.status_interval_ms;
+	struct itimerspec its = {
+		.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000 },
+		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000 },
+	};
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &m->timer };
+
+	m->timer.type = EP_TIMER;
+	m->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->timer.fd < 0)
+		return -1;
+	if (ms && timerfd_settime(m->timer.fd, 0, &its, NULL) < 0)
+		return -1;
+	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->timer.fd, &ev);
+}
+
+static int mon_fds_open(struct monitor *m)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &m->wake };
+
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->epfd < 0)
+		return -1;
+	m->wake.type = EP_WAKE;
+	m->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->wake.fd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->wake.fd, &ev) < 0)
+		return -1;
+	return mon_timer_open(m);
+}
+
+static void mon_cfg_fill(struct monitor_cfg *c)
+{
+	struct monitor_cfg d;
+
+	monitor_cfg_defaults(&d);
+	if (!c->mode)
+		c->mode = d.mode;
+	if (!c->queue_slots)
+		c->queue_slots = d.queue_slots;
+	if (!c->event_max)
+		c->event_max = d.event_max;
+	if (!c->client_buf)
+		c->client_buf = d.client_buf;
+	if (!c->max_clients)
+		c->max_clients = d.max_clients;
+	if (c->unix_framing >= __MONITOR_FRAMING_MAX)
+		c->unix_framing = MONITOR_FRAMING_NDJSON;
+}
+
+struct monitor *monitor_new(const struct monitor_cfg *cfg, const struct monitor_ops *ops, void *ctx)
+{
+	struct monitor *m = calloc(1, sizeof(*m));
+	unsigned i;
+	int e;
+
+	if (!m)
+		return NULL;
+	m->cfg = *cfg;
+	mon_cfg_fill(&m->cfg);
+	if (ops)
+		m->ops = *ops;
+	m->ctx = ctx;
+	m->epfd = m->wake.fd = m->timer.fd = -1;
+	m->n_slots = m->cfg.max_clients + MONITOR_CONTROL_CLIENTS;
+	m->clients = calloc(m->n_slots, sizeof(*m->clients));
+	m->ring = evring_new(m->cfg.queue_slots, m->cfg.event_max);
+	if (!m->clients || !m->ring)
+		goto out_free;
+	for (i = 0; i < m->n_slots; i++)
+		m->clients[i].ep.fd = -1;
+	if (mon_fds_open(m) < 0 || mon_listeners_open(m) < 0)
+		goto out_free;
+	m->started_ms = mon_now_ms();
+	return m;
+
+out_free:
+	e = errno;
+	monitor_free(m);
+	errno = e;
+	return NULL;
+}
+
+int monitor_start(struct monitor *m)
+{
+	int e;
+
+	if (m->running)
+		return 0;
+	atomic_store(&m->stop, 0);
+	e = pthread_create(&m->thread, NULL, mon_thread, m);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	m->running = true;
+	return 0;
+}
+
+void monitor_stop(struct monitor *m)
+{
+	unsigned i;
+
+	if (m->running) {
+		atomic_store(&m->stop, 1);
+		mon_wake(m);
+		pthread_join(m->thread, NULL);
+		m->running = false;
+	}
+	for (i = 0; i < m->n_slots; i++)
+		if (m->clients[i].in_use)
+			mon_client_close(m, &m->clients[i]);
+}
+
+void monitor_free(struct monitor *m)
+{
+	unsigned i;
+
+	if (!m)
+		return;
+	if (m->clients)
+		monitor_stop(m);
+	for (i = 0; i < m->n_listeners; i++) {
+		close(m->listeners[i].ep.fd);
+		if (m->listeners[i].path[0])
+			unlink(m->listeners[i].path);
+	}
+	if (m->timer.fd >= 0)
+		close(m->timer.fd);
+	if (m->wake.fd >= 0)
+		close(m->wake.fd);
+	if (m->epfd >= 0)
+		close(m->epfd);
+	evring_free(m->ring);
+	free(m->clients);
+	free(m);
+}
