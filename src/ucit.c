@@ -184,10 +184,11 @@ out_free_sec:
 }
 
 /*
- * libuci names an anonymous section "cfg" + a package-wide counter + a
- * hash of its type at creation, and counts it twice (once on allocation,
- * once on naming).  Named sections count once.  We keep the name because
- * `uci show pkg.@t[0]` prints it and a named section can collide with it.
+ * libuci names an anonymous section "cfg" + a package-wide count of the
+ * sections created so far (named ones included, this one too) + a hash of
+ * its type at creation, e.g. cfg01e63d for a first `config defaults`.  We
+ * keep the name because `uci show pkg.@t[0]` prints it and a named section
+ * can collide with it.
  */
 int uci_sec_name_anon(struct uci_pkg *p, struct uci_sec *s)
 {
@@ -198,7 +199,7 @@ int uci_sec_name_anon(struct uci_pkg *p, struct uci_sec *s)
 	for (c = s->type; *c; c++)
 		h = h * 33 + (unsigned int)*c;
 	h &= 0x7fffffffu;
-	p->n_section += 2;
+	p->n_section++;
 	snprintf(buf, sizeof(buf), "cfg%02x%04x", p->n_section, h % (1u << 16));
 	s->anon_name = strdup(buf);
 	return s->anon_name ? 0 : -1;
