@@ -15,6 +15,9 @@ enum link_type {
 	LINK_SLL2,	/* DLT_LINUX_SLL2 */
 	LINK_RAW,	/* DLT_RAW and NFQUEUE payloads: IPv4 or IPv6 by version nibble */
 	LINK_NULL,	/* DLT_NULL / DLT_LOOP: 4-byte address family */
+	LINK_PPP,	/* DLT_PPP, DLT_PPP_SERIAL */
+	LINK_CHDLC,	/* DLT_C_HDLC (Cisco HDLC) */
+	LINK_PPI,	/* DLT_PPI wrapping Ethernet */
 	__LINK_MAX
 };
 

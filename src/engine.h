@@ -96,6 +96,11 @@ const struct engine_stats *engine_stats(const struct engine *e);
 const struct flow_stats *engine_flow_stats(const struct engine *e);
 struct dnscache *engine_dnscache(struct engine *e);
 
+/* Fills m with f's metadata while f is inspected (in flow_done too);
+ * -1 once inspection state is gone. */
+struct flow_meta;
+int engine_flow_meta(struct engine *e, const struct flow *f, struct flow_meta *m);
+
 /* Which key side of f is "local" (LAN), by local_nets or else the initiator. */
 uint8_t engine_local_side(const struct engine *e, const struct flow *f);
 

@@ -1,0 +1,386 @@
+/* nDPI behind a small compat layer. This is the only file that includes
+ * nDPI: every API difference between 4.2 and 5.x is handled here, selected
+ * by the NDPI_* macros configure defines after probing the installed nDPI.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ndpi_api.h>
+
+#include "dpi.h"
+#include "log.h"
+
+#define POOL_CHUNK 64	/* flow states allocated at once when the pool is empty */
+
+struct dpi_flow {
+	struct dpi_flow *next_free;
+	struct meta_extra extra;
+	uint64_t ndpi[] __attribute__((aligned(16)));	/* struct ndpi_flow_struct */
+};
+
+struct dpi_chunk {
+	struct dpi_chunk *next;
+	uint8_t mem[] __attribute__((aligned(16)));
+};
+
+struct dpi {
+	struct ndpi_detection_module_struct *mod;
+	struct dpi_flow *free_list;
+	struct dpi_chunk *chunks;
+	size_t flow_size;	/* sizeof(struct dpi_flow) + nDPI's flow */
+	uint32_t max_flows, in_use;
+	struct dpi_stats stats;
+	int full_logged;
+};
+
+/* ---- compat: the calls whose signatures changed between releases ---- */
+
+static struct ndpi_detection_module_struct *compat_init(void)
+{
+	struct ndpi_detection_module_struct *mod;
+
+#ifdef NDPI_HAVE_GLOBAL_CTX
+	mod = ndpi_init_detection_module(NULL);
+#else
+	mod = ndpi_init_detection_module(ndpi_no_prefs);
+#endif
+	if (!mod)
+		return NULL;
+#ifdef NDPI_HAVE_BITMASK
+	{
+		NDPI_PROTOCOL_BITMASK all;
+
+		NDPI_BITMASK_SET_ALL(all);
+		ndpi_set_protocol_detection_bitmask2(mod, &all);
+	}
+#endif
+#ifdef NDPI_FINALIZE_RETURNS_INT
+	if (ndpi_finalize_initialization(mod) != 0) {
+		ndpi_exit_detection_module(mod);
+		return NULL;
+	}
+#else
+	ndpi_finalize_initialization(mod);
+#endif
+	return mod;
+}
+
+static ndpi_protocol compat_process(struct ndpi_detection_module_struct *mod,
+				    struct ndpi_flow_struct *f, const struct pkt *p, uint64_t ts_ms)
+{
+	/* nDPI takes an unsigned short length: a GSO super-packet is cut to
+	 * what it can read, which is all inspection needs. */
+	unsigned short len = p->l3_len > 0xffff ? 0xffff : (unsigned short)p->l3_len;
+
+#ifdef NDPI_HAVE_INPUT_INFO
+	return ndpi_detection_process_packet(mod, f, p->l3, len, ts_ms, NULL);
+#else
+	return ndpi_detection_process_packet(mod, f, p->l3, len, ts_ms);
+#endif
+}
+
+static ndpi_protocol compat_giveup(struct ndpi_detection_module_struct *mod,
+				   struct ndpi_flow_struct *f, uint8_t *guessed)
+{
+#ifdef NDPI_GIVEUP_HAS_ENABLE_GUESS
+	return ndpi_detection_giveup(mod, f, 1, guessed);
+#else
+	return ndpi_detection_giveup(mod, f, guessed);
+#endif
+}
+
+#ifdef NDPI_PROTOCOL_HAS_PROTO
+#define PROTO_MASTER(p) ((p).proto.master_protocol)
+#define PROTO_APP(p) ((p).proto.app_protocol)
+#else
+#define PROTO_MASTER(p) ((p).master_protocol)
+#define PROTO_APP(p) ((p).app_protocol)
+#endif
+
+/* ---- pool ---- */
+
+static struct ndpi_flow_struct *ndpi_of(const struct dpi_flow *df)
+{
+	return (struct ndpi_flow_struct *)(uintptr_t)df->ndpi;
+}
+
+struct dpi *dpi_new(uint32_t max_flows)
+{
+	struct dpi *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->mod = compat_init();
+	if (!d->mod) {
+		free(d);
+		return NULL;
+	}
+	d->flow_size = (sizeof(struct dpi_flow) + ndpi_detection_get_sizeof_ndpi_flow_struct() + 15) & ~(size_t)15;
+	d->max_flows = max_flows;
+	return d;
+}
+
+void dpi_free(struct dpi *d)
+{
+	struct dpi_chunk *c, *next;
+
+	if (!d)
+		return;
+	for (c = d->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	ndpi_exit_detection_module(d->mod);
+	free(d);
+}
+
+static int pool_grow(struct dpi *d)
+{
+	struct dpi_chunk *c = malloc(sizeof(*c) + d->flow_size * POOL_CHUNK);
+	unsigned i;
+
+	if (!c)
+		return -1;
+	c->next = d->chunks;
+	d->chunks = c;
+	for (i = 0; i < POOL_CHUNK; i++) {
+		struct dpi_flow *df = (struct dpi_flow *)(c->mem + i * d->flow_size);
+
+		df->next_free = d->free_list;
+		d->free_list = df;
+	}
+	d->stats.flows_pool += POOL_CHUNK;
+	return 0;
+}
+
+struct dpi_flow *dpi_flow_new(struct dpi *d)
+{
+	struct dpi_flow *df;
+
+	if (d->max_flows && d->in_use >= d->max_flows) {
+		d->stats.flows_full++;
+		log_once(&d->full_logged, LOG_WARNING,
+			 "%u flows under inspection: new flows are not inspected until some finish",
+			 d->max_flows);
+		return NULL;
+	}
+	if (!d->free_list && pool_grow(d))
+		return NULL;
+	df = d->free_list;
+	d->free_list = df->next_free;
+	memset(df, 0, d->flow_size);
+	d->in_use++;
+	d->stats.flows_alloc++;
+	return df;
+}
+
+void dpi_flow_release(struct dpi *d, struct dpi_flow *df)
+{
+	if (!df)
+		return;
+	/* Frees the strings nDPI allocated for this flow, not the flow. */
+	ndpi_free_flow_data(ndpi_of(df));
+	df->next_free = d->free_list;
+	d->free_list = df;
+	d->in_use--;
+}
+
+struct meta_extra *dpi_flow_extra(struct dpi_flow *df)
+{
+	return &df->extra;
+}
+
+/* ---- detection ---- */
+
+static void fill_result(struct dpi_result *r, ndpi_protocol p)
+{
+	uint16_t master = PROTO_MASTER(p), app = PROTO_APP(p);
+
+	/* nDPI says "TLS.WhatsApp" as master=TLS app=WhatsApp and plain "TLS"
+	 * as master=0 app=TLS; normalise to master=wire, app=app-or-wire. */
+	if (master == NDPI_PROTOCOL_UNKNOWN)
+		master = app;
+	if (app == NDPI_PROTOCOL_UNKNOWN)
+		app = master;
+	r->master = master;
+	r->app = app;
+	r->detected = app != NDPI_PROTOCOL_UNKNOWN;
+}
+
+void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64_t ts_ms,
+		 struct dpi_result *r)
+{
+	ndpi_protocol proto = compat_process(d->mod, ndpi_of(df), p, ts_ms);
+
+	memset(r, 0, sizeof(*r));
+	fill_result(r, proto);
+	r->complete = r->detected && !ndpi_extra_dissection_possible(d->mod, ndpi_of(df));
+}
+
+void dpi_giveup(struct dpi *d, struct dpi_flow *df, struct dpi_result *r)
+{
+	struct ndpi_flow_struct *f = ndpi_of(df);
+	uint8_t guessed = 0;
+	ndpi_protocol proto;
+
+	/* A protocol already found stands; giveup() only fills in the rest. */
+	proto = compat_giveup(d->mod, f, &guessed);
+	memset(r, 0, sizeof(*r));
+	fill_result(r, proto);
+	r->complete = 1;
+	r->guessed = guessed ? 1 : 0;
+}
+
+/* ---- metadata ---- */
+
+static const char *nz(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static int is_tls_like(uint16_t id)
+{
+	return id == NDPI_PROTOCOL_TLS || id == NDPI_PROTOCOL_QUIC || id == NDPI_PROTOCOL_DTLS ||
+	       id == NDPI_PROTOCOL_MAIL_IMAPS || id == NDPI_PROTOCOL_MAIL_POPS ||
+	       id == NDPI_PROTOCOL_MAIL_SMTPS;
+}
+
+static void meta_tls(const struct ndpi_flow_struct *f, struct flow_meta *m)
+{
+	static const uint8_t zero[20];
+
+	m->is_tls = 1;
+	m->tls_version = f->protos.tls_quic.ssl_version;
+	m->tls_cipher = f->protos.tls_quic.server_cipher;
+	m->alpn = nz(f->protos.tls_quic.alpn);
+#ifdef NDPI_HAVE_JA3
+	m->ja3_client = nz(f->protos.tls_quic.ja3_client);
+	m->ja3_server = nz(f->protos.tls_quic.ja3_server);
+#endif
+	m->cert_subject = nz(f->protos.tls_quic.subjectDN);
+	m->cert_issuer = nz(f->protos.tls_quic.issuerDN);
+	m->cert_names = nz(f->protos.tls_quic.server_names);
+	if (memcmp(f->protos.tls_quic.sha1_certificate_fingerprint, zero, 20))
+		m->cert_sha1 = f->protos.tls_quic.sha1_certificate_fingerprint;
+}
+
+static void meta_proto(const struct dpi_flow *df, const struct ndpi_flow_struct *f, uint16_t id,
+		       struct flow_meta *m)
+{
+	static const uint8_t zero[20];
+
+	switch (id) {
+	case NDPI_PROTOCOL_DNS:
+	case NDPI_PROTOCOL_LLMNR:
+		m->is_dns = 1;
+		m->dns = df->extra.dns_seen ? &df->extra : NULL;
+		break;
+	case NDPI_PROTOCOL_MDNS:
+		m->is_mdns = 1;
+		m->dns = df->extra.dns_seen ? &df->extra : NULL;
+		break;
+	case NDPI_PROTOCOL_DHCP:
+		m->is_dhcp = 1;
+		m->dhcp_fingerprint = nz(f->protos.dhcp.fingerprint);
+		m->dhcp_class_ident = nz(f->protos.dhcp.class_ident);
+		break;
+	case NDPI_PROTOCOL_SSH:
+		m->is_ssh = 1;
+		m->ssh_client = nz(f->protos.ssh.client_signature);
+		m->ssh_server = nz(f->protos.ssh.server_signature);
+		break;
+	case NDPI_PROTOCOL_BITTORRENT:
+		m->is_bt = 1;
+		if (memcmp(f->protos.bittorrent.hash, zero, 20))
+			m->bt_info_hash = f->protos.bittorrent.hash;
+		break;
+	default:
+		break;
+	}
+}
+
+void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow_meta *m)
+{
+	const struct ndpi_flow_struct *f = ndpi_of(df);
+
+	memset(m, 0, sizeof(*m));
+	m->host = nz(f->host_server_name);
+	/* protos is a union: read only the member the protocol filled. */
+	if (is_tls_like(r->master) || is_tls_like(r->app))
+		meta_tls(f, m);
+	else
+		meta_proto(df, f, r->master, m);
+	if (r->master == NDPI_PROTOCOL_HTTP || r->app == NDPI_PROTOCOL_HTTP || f->http.url) {
+		m->is_http = r->master == NDPI_PROTOCOL_HTTP || r->app == NDPI_PROTOCOL_HTTP;
+		m->http_url = nz(f->http.url);
+		m->http_user_agent = nz(f->http.user_agent);
+		m->http_content_type = nz(f->http.content_type);
+		m->http_status = f->http.response_status_code;
+	}
+}
+
+/* ---- names ---- */
+
+const char *dpi_proto_name(const struct dpi *d, uint16_t id)
+{
+	const char *n = ndpi_get_proto_name(d->mod, id);
+
+	return n ? n : "Unknown";
+}
+
+unsigned dpi_proto_count(const struct dpi *d)
+{
+	return ndpi_get_num_supported_protocols(d->mod);
+}
+
+const struct dpi_stats *dpi_stats(const struct dpi *d)
+{
+	return &d->stats;
+}
+
+static struct ndpi_detection_module_struct *names_mod;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void names_init(void)
+{
+	names_mod = compat_init();
+}
+
+int dpi_proto_by_name(const char *name)
+{
+	unsigned i, n;
+
+	pthread_once(&names_once, names_init);
+	if (!names_mod)
+		return -1;
+	n = ndpi_get_num_supported_protocols(names_mod);
+	for (i = 0; i < n; i++) {
+		const char *pn = ndpi_get_proto_name(names_mod, (uint16_t)i);
+
+		if (pn && !strcasecmp(pn, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *dpi_proto_name_static(uint16_t id)
+{
+	pthread_once(&names_once, names_init);
+	return names_mod ? ndpi_get_proto_name(names_mod, id) : "Unknown";
+}
+
+int dpi_proto_names_server(uint16_t id)
+{
+	return is_tls_like(id) || id == NDPI_PROTOCOL_HTTP || id == NDPI_PROTOCOL_HTTP_CONNECT ||
+	       id == NDPI_PROTOCOL_HTTP_PROXY;
+}
+
+const char *dpi_version(void)
+{
+	return ndpi_revision();
+}

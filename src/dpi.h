@@ -1,0 +1,66 @@
+/* Deep packet inspection: the only module that includes nDPI's headers.
+ *
+ * A compat layer over nDPI 4.2 (Debian) and 4.4+/5.x (OpenWrt), selected by
+ * configure's probes. One struct dpi per engine (thread); flow states come
+ * from a bounded pool that grows in chunks and is reused, so steady state
+ * does not allocate (nDPI itself may allocate strings for metadata).
+ */
+#ifndef NETIFY_DPI_H
+#define NETIFY_DPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "meta.h"
+
+struct dpi;
+struct dpi_flow;
+
+struct dpi_result {
+	uint16_t master;	/* wire protocol (TLS, HTTP, DNS, ...), 0 unknown */
+	uint16_t app;		/* app-level protocol (WhatsApp, ...) or == master */
+	uint8_t detected:1;	/* nDPI named a protocol */
+	uint8_t complete:1;	/* ... and has nothing more to collect */
+	uint8_t guessed:1;	/* from giveup(): by port or address */
+};
+
+struct dpi_stats {
+	uint64_t flows_alloc, flows_pool, flows_full;
+};
+
+struct dpi *dpi_new(uint32_t max_flows);
+void dpi_free(struct dpi *d);
+
+/* A clean flow state from the pool; NULL when max_flows are in use. */
+struct dpi_flow *dpi_flow_new(struct dpi *d);
+void dpi_flow_release(struct dpi *d, struct dpi_flow *df);
+struct meta_extra *dpi_flow_extra(struct dpi_flow *df);
+
+/* Feeds one packet (p->l3, p->l3_len) seen at ts_ms. */
+void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64_t ts_ms,
+		 struct dpi_result *r);
+
+/* Ends inspection: the best answer nDPI has, guessing if it must. */
+void dpi_giveup(struct dpi *d, struct dpi_flow *df, struct dpi_result *r);
+
+/* Fills a metadata view of df for a flow classified as r. */
+void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow_meta *m);
+
+const char *dpi_proto_name(const struct dpi *d, uint16_t id);
+unsigned dpi_proto_count(const struct dpi *d);
+const struct dpi_stats *dpi_stats(const struct dpi *d);
+
+/* Process-wide helpers for configuration checks (case-insensitive name
+ * to nDPI id, -1 if unknown; and the reverse). Thread-safe. */
+int dpi_proto_by_name(const char *name);
+const char *dpi_proto_name_static(uint16_t id);
+
+/* Whether a flow's host name is the server's own (TLS/QUIC SNI, HTTP Host):
+ * only those are matched against application domains first. */
+int dpi_proto_names_server(uint16_t id);
+
+/* nDPI's version string, for status and --version. */
+const char *dpi_version(void);
+
+#endif

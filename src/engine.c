@@ -1,0 +1,421 @@
+/* The classifier pipeline: decode -> flow -> dpi -> apps.
+ *
+ * engine_process() is the packet path: it decodes into a stack struct,
+ * finds or creates the flow, feeds nDPI while the flow is inspected and
+ * decides when inspection ends. Nothing here allocates per packet: the flow
+ * table is fixed and nDPI states come from dpi's pool.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apps.h"
+#include "dns.h"
+#include "dnscache.h"
+#include "dpi.h"
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+
+struct engine {
+	struct engine_cfg cfg;
+	struct flow_table *flows;
+	struct dpi *dpi;
+	struct dnscache *dns;
+	const struct apps_db *apps;
+	struct engine_cidr *local_nets;
+	struct engine_stats stats;
+};
+
+void engine_cfg_defaults(struct engine_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->flow_capacity = 65536;
+	cfg->packet_budget = 32;
+	cfg->timeouts.tcp = 3600;
+	cfg->timeouts.tcp_closed = 10;
+	cfg->timeouts.udp = 120;
+	cfg->timeouts.other = 60;
+	cfg->dns_cache_size = 16384;
+	cfg->dns_ttl_min = 60;
+	cfg->dns_ttl_max = 86400;
+}
+
+static void engine_on_purge(void *user, struct flow *f, enum flow_purge why);
+
+struct engine *engine_new(const struct engine_cfg *cfg)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	if (cfg->n_local_nets) {
+		e->local_nets = calloc(cfg->n_local_nets, sizeof(*e->local_nets));
+		if (!e->local_nets)
+			goto out_free;
+		memcpy(e->local_nets, cfg->local_nets, cfg->n_local_nets * sizeof(*e->local_nets));
+		e->cfg.local_nets = e->local_nets;
+	}
+	e->flows = flow_table_new(cfg->flow_capacity, cfg->seed, &cfg->timeouts, engine_on_purge, e);
+	if (!e->flows)
+		goto out_free;
+	e->dpi = dpi_new(cfg->dpi_capacity ? cfg->dpi_capacity : cfg->flow_capacity);
+	if (!e->dpi)
+		goto out_free;
+	if (cfg->dns_cache_size) {
+		e->dns = dnscache_new(cfg->dns_cache_size, cfg->dns_ttl_min, cfg->dns_ttl_max);
+		if (!e->dns)
+			goto out_free;
+	}
+	return e;
+
+out_free:
+	engine_free(e);
+	return NULL;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->flows)
+		flow_table_flush(e->flows, FLOW_PURGE_SHUTDOWN);
+	flow_table_free(e->flows);
+	dpi_free(e->dpi);
+	dnscache_free(e->dns);
+	free(e->local_nets);
+	free(e);
+}
+
+void engine_set_apps(struct engine *e, const struct apps_db *db)
+{
+	e->apps = db;
+}
+
+const struct apps_db *engine_apps(const struct engine *e)
+{
+	return e->apps;
+}
+
+/* ---- sides ---- */
+
+static int cidr_contains(const struct engine_cidr *c, int family, const uint8_t *a)
+{
+	unsigned full = c->bits / 8, rest = c->bits % 8;
+
+	if (c->family != family)
+		return 0;
+	if (memcmp(c->addr, a, full))
+		return 0;
+	return !rest || !((c->addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+static int is_local(const struct engine *e, int family, const uint8_t *a)
+{
+	unsigned i;
+
+	for (i = 0; i < e->cfg.n_local_nets; i++)
+		if (cidr_contains(&e->local_nets[i], family, a))
+			return 1;
+	return 0;
+}
+
+uint8_t engine_local_side(const struct engine *e, const struct flow *f)
+{
+	if (e->cfg.n_local_nets) {
+		int l0 = is_local(e, f->key.family, f->key.addr[0]);
+		int l1 = is_local(e, f->key.family, f->key.addr[1]);
+
+		if (l0 != l1)
+			return l1;
+	}
+	return f->init_side;
+}
+
+/* ---- applications ---- */
+
+static int app_from_cert(const struct apps_db *db, const struct flow_meta *m)
+{
+	char name[256];
+	const char *p = m->cert_names;
+	int id;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+
+		if (n && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			id = apps_match_host(db, name[0] == '*' && name[1] == '.' ? name + 2 : name);
+			if (id >= 0)
+				return id;
+		}
+		p += n + (p[n] == ',');
+	}
+	return -1;
+}
+
+static void classify_app(struct engine *e, struct flow *f)
+{
+	const struct apps_db *db = e->apps;
+	uint8_t srv = (uint8_t)!f->init_side;
+	struct flow_meta m;
+	const char *host = f->host;
+	int id = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (f->dpi) {
+		struct dpi_result r = { .master = f->proto_master, .app = f->proto_app };
+
+		dpi_meta(f->dpi, &r, &m);
+		if (m.host)
+			host = m.host;
+	}
+	f->source = FLOW_SRC_NONE;
+	if (f->proto_app && f->proto_app != f->proto_master)
+		f->source = FLOW_SRC_NDPI;
+	if (!db)
+		return;
+	if (*host && (dpi_proto_names_server(f->proto_master) || dpi_proto_names_server(f->proto_app)) &&
+	    (id = apps_match_host(db, host)) >= 0) {
+		f->source = FLOW_SRC_SNI;
+	} else if (f->source == FLOW_SRC_NDPI &&
+		   (id = apps_match_ndpi(db, dpi_proto_name_static(f->proto_app))) >= 0) {
+		f->source = FLOW_SRC_NDPI;
+	} else if (e->dns && (host = dnscache_lookup(e->dns, f->key.family, f->key.addr[srv],
+						     f->last_seen / 1000)) &&
+		   (id = apps_match_host(db, host)) >= 0) {
+		f->source = FLOW_SRC_DNS;
+	} else if ((id = apps_match_addr(db, f->key.family, f->key.addr[srv])) >= 0) {
+		f->source = FLOW_SRC_ADDR;
+	} else if (m.cert_names && (id = app_from_cert(db, &m)) >= 0) {
+		f->source = FLOW_SRC_CERT;
+	}
+	f->app_id = id;
+}
+
+const char *engine_app_tag(const struct engine *e, const struct flow *f)
+{
+	const struct apps_app *a;
+
+	if (f->app_id >= 0 && e->apps && (a = apps_get(e->apps, f->app_id)))
+		return a->tag;
+	if (f->proto_app && f->proto_app != f->proto_master)
+		return dpi_proto_name(e->dpi, f->proto_app);
+	return NULL;
+}
+
+const char *engine_proto_name(const struct engine *e, uint16_t id)
+{
+	return dpi_proto_name(e->dpi, id);
+}
+
+/* ---- inspection ---- */
+
+static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
+{
+	struct dpi_result r;
+	struct flow_meta m;
+
+	if (why != FLOW_END_CLASSIFIED && why != FLOW_END_OVERLOAD && f->dpi) {
+		dpi_giveup(e->dpi, f->dpi, &r);
+		f->proto_master = r.master;
+		f->proto_app = r.app;
+		f->guessed = r.guessed;
+	}
+	if (f->dpi) {
+		r.master = f->proto_master;
+		r.app = f->proto_app;
+		dpi_meta(f->dpi, &r, &m);
+		if (m.host)
+			util_strlcpy(f->host, m.host, sizeof(f->host));
+	}
+	classify_app(e, f);
+	f->state = FLOW_DONE;
+	f->end_reason = (uint8_t)why;
+	e->stats.flows_done[why]++;
+	if (e->cfg.cb.flow_done)
+		e->cfg.cb.flow_done(e->cfg.cb.user, e, f);
+	dpi_flow_release(e->dpi, f->dpi);
+	f->dpi = NULL;
+}
+
+void engine_finish(struct engine *e, struct flow *f, enum flow_end why)
+{
+	if (f->state == FLOW_INSPECTING)
+		inspection_end(e, f, why);
+}
+
+int engine_flow_meta(struct engine *e, const struct flow *f, struct flow_meta *m)
+{
+	struct dpi_result r = { .master = f->proto_master, .app = f->proto_app };
+
+	(void)e;
+	if (!f->dpi)
+		return -1;
+	dpi_meta(f->dpi, &r, m);
+	return 0;
+}
+
+static void engine_on_purge(void *user, struct flow *f, enum flow_purge why)
+{
+	struct engine *e = user;
+
+	if (f->state == FLOW_INSPECTING)
+		inspection_end(e, f, why == FLOW_PURGE_CLOSED ? FLOW_END_CLOSED :
+				     why == FLOW_PURGE_SHUTDOWN ? FLOW_END_EOF : FLOW_END_IDLE);
+	if (e->cfg.cb.flow_purge)
+		e->cfg.cb.flow_purge(e->cfg.cb.user, e, f, why);
+}
+
+static int is_dns_port(uint16_t port)
+{
+	return port == 53 || port == 5353 || port == 5355;
+}
+
+/* Keeps netify's own view of a DNS message (answers nDPI does not keep). */
+static void dns_meta(struct dpi_flow *df, const struct pkt *p)
+{
+	struct meta_extra *x = dpi_flow_extra(df);
+	struct dns_msg msg;
+	unsigned i, n = 0;
+
+	if (p->l4proto != IPPROTO_UDP || dns_parse(p->payload, p->payload_len, &msg))
+		return;
+	if (x->dns_seen && x->dns_is_response && !msg.is_response)
+		return;		/* keep the answer over a retransmitted query */
+	x->dns_seen = 1;
+	x->dns_is_response = !!msg.is_response;
+	x->dns_qtype = msg.qtype;
+	x->dns_rcode = msg.rcode;
+	for (i = 0; i < msg.n_answers && n < META_DNS_ANSWERS; i++)
+		util_strlcpy(x->dns_answers[n++], msg.answers[i].data, META_DNS_ANSWER_LEN);
+	x->n_dns_answers = (uint8_t)n;
+}
+
+static void learn_dns(struct engine *e, const struct pkt *p, uint64_t now_ms)
+{
+	if (!e->dns || p->sport != 53 || !p->payload_len)
+		return;
+	if (p->l4proto == IPPROTO_UDP)
+		dnscache_learn(e->dns, p->payload, p->payload_len, now_ms / 1000);
+	else if (p->l4proto == IPPROTO_TCP && p->payload_len > 2)
+		dnscache_learn(e->dns, p->payload + 2, p->payload_len - 2, now_ms / 1000);
+}
+
+static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint64_t now_ms,
+		    struct engine_result *res)
+{
+	struct dpi_result r;
+
+	if (is_dns_port(p->sport) || is_dns_port(p->dport))
+		dns_meta(f->dpi, p);
+	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
+	e->stats.inspected++;
+	f->detection_packets++;
+	if (r.detected && (r.master != f->proto_master || r.app != f->proto_app)) {
+		f->proto_master = r.master;
+		f->proto_app = r.app;
+		classify_app(e, f);
+		if (e->cfg.cb.flow_update)
+			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
+	}
+	if (r.complete) {
+		inspection_end(e, f, FLOW_END_CLASSIFIED);
+		res->done_now = true;
+	} else if (e->cfg.packet_budget && f->detection_packets >= e->cfg.packet_budget) {
+		inspection_end(e, f, FLOW_END_BUDGET);
+		res->done_now = true;
+	}
+}
+
+static void flow_start(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side)
+{
+	f->init_side = side;
+	f->state = FLOW_INSPECTING;
+	f->dpi = dpi_flow_new(e->dpi);
+	if (!f->dpi) {
+		e->stats.dpi_full++;
+		inspection_end(e, f, FLOW_END_OVERLOAD);
+	}
+	(void)p;
+}
+
+static void flow_account(struct flow *f, const struct pkt *p, uint8_t side)
+{
+	f->packets[side]++;
+	f->bytes[side] += p->ip_len;
+	if (p->has_mac) {
+		memcpy(f->mac[side], p->smac, 6);
+		f->has_mac = 1;
+	}
+	if (p->l4proto == IPPROTO_TCP) {
+		if (p->tcp_flags & 0x04)
+			f->rst_seen = 1;
+		if (p->tcp_flags & 0x01) {
+			if (side)
+				f->fin_seen1 = 1;
+			else
+				f->fin_seen0 = 1;
+		}
+	}
+}
+
+int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
+		   uint64_t ts_us, struct engine_result *res)
+{
+	uint64_t now_ms = ts_us / 1000;
+	struct flow_key key;
+	struct pkt p;
+
+	memset(res, 0, sizeof(*res));
+	e->stats.packets++;
+	e->stats.bytes += caplen;
+	res->status = decode_packet(lt, data, caplen, &p);
+	e->stats.decode[res->status]++;
+	if (res->status != DECODE_OK)
+		return 0;
+	flow_key_from_pkt(&p, &key, &res->side);
+	res->flow = flow_get(e->flows, &key, now_ms, &res->created);
+	if (!res->flow)
+		return -1;
+	if (res->created)
+		flow_start(e, res->flow, &p, res->side);
+	flow_account(res->flow, &p, res->side);
+	flow_touch(e->flows, res->flow, now_ms);
+	learn_dns(e, &p, now_ms);
+	if (res->flow->state == FLOW_INSPECTING)
+		inspect(e, res->flow, &p, now_ms, res);
+	return 0;
+}
+
+void engine_expire(struct engine *e, uint64_t now_us)
+{
+	flow_expire(e->flows, now_us / 1000);
+}
+
+void engine_flush(struct engine *e, enum flow_purge why)
+{
+	flow_table_flush(e->flows, why);
+}
+
+int engine_foreach_flow(struct engine *e, int (*fn)(void *user, struct flow *f), void *user)
+{
+	return flow_foreach(e->flows, fn, user);
+}
+
+const struct engine_stats *engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+const struct flow_stats *engine_flow_stats(const struct engine *e)
+{
+	return flow_table_stats(e->flows);
+}
+
+struct dnscache *engine_dnscache(struct engine *e)
+{
+	return e->dns;
+}

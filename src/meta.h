@@ -1,0 +1,45 @@
+/* Flow metadata as the engine hands it to JSON writers.
+ *
+ * A view: strings point into the inspection state (nDPI's flow and
+ * netify's own side record) and are valid until the flow's inspection
+ * ends. Absent fields are NULL / 0. Nothing here is trusted to be UTF-8.
+ */
+#ifndef NETIFY_META_H
+#define NETIFY_META_H
+
+#include <stdint.h>
+
+#define META_DNS_ANSWERS 4
+#define META_DNS_ANSWER_LEN 64
+
+/* What netify itself parses where nDPI keeps less (DNS answers). */
+struct meta_extra {
+	uint16_t dns_qtype;
+	uint8_t dns_rcode;
+	uint8_t dns_is_response:1, dns_seen:1;
+	uint8_t n_dns_answers;
+	char dns_answers[META_DNS_ANSWERS][META_DNS_ANSWER_LEN];
+};
+
+struct flow_meta {
+	const char *host;		/* SNI, HTTP Host, DNS query, DHCP/mDNS host name */
+	/* TLS / QUIC */
+	uint16_t tls_version, tls_cipher;
+	const char *alpn, *ja3_client, *ja3_server;
+	const char *cert_subject, *cert_issuer, *cert_names;	/* SAN list, comma-separated */
+	const uint8_t *cert_sha1;	/* 20 bytes */
+	/* HTTP */
+	const char *http_url, *http_user_agent, *http_content_type;
+	uint16_t http_status;
+	/* DNS (query name is host) */
+	const struct meta_extra *dns;
+	/* DHCP (host name is host) */
+	const char *dhcp_fingerprint, *dhcp_class_ident;
+	/* SSH */
+	const char *ssh_client, *ssh_server;
+	/* BitTorrent */
+	const uint8_t *bt_info_hash;	/* 20 bytes */
+	uint8_t is_tls:1, is_http:1, is_dns:1, is_dhcp:1, is_ssh:1, is_bt:1, is_mdns:1;
+};
+
+#endif

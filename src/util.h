@@ -1,0 +1,31 @@
+/* Small helpers shared by modules. */
+#ifndef NETIFY_UTIL_H
+#define NETIFY_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 64-bit keyed hash (SipHash-1-3 style mixing is overkill here; this is a
+ * seeded wyhash-like mix that is fast and not trivially collidable without
+ * the seed). */
+uint64_t util_hash(const void *data, size_t len, uint64_t seed);
+
+/* A random 64-bit value from getrandom(), falling back to time and pid. */
+uint64_t util_random64(void);
+
+/* Monotonic and wall clocks in milliseconds. */
+uint64_t util_mono_ms(void);
+uint64_t util_wall_ms(void);
+
+/* Formats an address of family 4/6 into buf (INET6_ADDRSTRLEN). */
+const char *util_ntop(int family, const uint8_t *addr, char *buf, size_t len);
+
+/* Parses "a.b.c.d/n" or "x::y/n" (prefix optional). 0 on success. */
+int util_parse_cidr(const char *s, uint8_t *family, uint8_t *addr, uint8_t *bits);
+
+/* Copies at most size-1 bytes and terminates; returns strlen(src). */
+size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,228 @@
+/* Unit tests: JSON output is valid UTF-8 JSON whatever bytes it is given,
+ * and a flow built from real packets carries the expected fields. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+#include <yajl/yajl_tree.h>
+
+#include "engine.h"
+#include "flowjson.h"
+#include "pktbuild.h"
+
+static const char *vstr(yajl_val v)
+{
+	assert_true(v && YAJL_IS_STRING(v));
+	return v->u.string;
+}
+
+/* Generates ["<s>"] and parses it back; returns the decoded string. */
+static char *roundtrip(const char *s, size_t len)
+{
+	yajl_gen g = json_gen_new();
+	const unsigned char *buf;
+	char err[256], *out;
+	yajl_val v;
+	size_t n;
+
+	yajl_gen_array_open(g);
+	json_str(g, s, len);
+	yajl_gen_array_close(g);
+	yajl_gen_get_buf(g, &buf, &n);
+	out = strndup((const char *)buf, n);
+	v = yajl_tree_parse(out, err, sizeof(err));
+	assert_non_null(v);
+	free(out);
+	out = strdup(vstr(v->u.array.values[0]));
+	yajl_tree_free(v);
+	yajl_gen_free(g);
+	return out;
+}
+
+static void quotes_and_backslashes(void **state)
+{
+	char *s = roundtrip("a\"b\\c/d", 7);
+
+	(void)state;
+	assert_string_equal(s, "a\"b\\c/d");
+	free(s);
+}
+
+static void control_bytes(void **state)
+{
+	static const char in[] = "x\n\r\t\x01\x1f\x7fy";
+	char *s = roundtrip(in, sizeof(in) - 1);
+
+	(void)state;
+	assert_string_equal(s, in);
+	free(s);
+}
+
+static void embedded_nul(void **state)
+{
+	char *s = roundtrip("ab\0cd", 5);
+
+	(void)state;
+	/* The NUL is escaped and survives; the C string stops at it. */
+	assert_string_equal(s, "ab");
+	free(s);
+}
+
+static void invalid_utf8_replaced(void **state)
+{
+	static const struct { const char *in; size_t len; const char *out; } cases[] = {
+		{ "\xff", 1, "\xef\xbf\xbd" },
+		{ "a\xc3", 2, "a\xef\xbf\xbd" },		/* truncated sequence */
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },		/* valid stays */
+		{ "\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = roundtrip(cases[i].in, cases[i].len);
+
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+static void random_bytes_always_parse(void **state)
+{
+	char buf[300];
+	unsigned i, j;
+
+	(void)state;
+	srand(42);
+	for (i = 0; i < 5000; i++) {
+		size_t n = (size_t)rand() % sizeof(buf);
+		char *s;
+
+		for (j = 0; j < n; j++)
+			buf[j] = (char)rand();
+		s = roundtrip(buf, n);
+		free(s);
+	}
+}
+
+static void long_string_cut(void **state)
+{
+	char *big = malloc(10000), *s;
+
+	(void)state;
+	memset(big, 'a', 10000);
+	s = roundtrip(big, 10000);
+	assert_int_equal(strlen(s), 4096);
+	free(s);
+	free(big);
+}
+
+/* ---- a flow through the engine ---- */
+
+struct capture {
+	char json[8192];
+	int done;
+};
+
+static void on_done(void *user, struct engine *e, struct flow *f)
+{
+	struct capture *c = user;
+	yajl_gen g = json_gen_new();
+	const unsigned char *buf;
+	size_t n;
+
+	flowjson_open(g, e, f);
+	flowjson_close(g);
+	yajl_gen_get_buf(g, &buf, &n);
+	snprintf(c->json, sizeof(c->json), "%.*s", (int)n, buf);
+	c->done++;
+	yajl_gen_free(g);
+}
+
+static void send_tcp(struct engine *e, uint64_t ts, int dir, uint8_t flags, const char *payload)
+{
+	struct pb b = { .len = 0 };
+	struct engine_result r;
+	size_t plen = payload ? strlen(payload) : 0;
+
+	pb_eth(&b, 0x0800);
+	if (dir == 0) {
+		pb_ipv4(&b, IPPROTO_TCP, "192.168.1.10", "10.1.1.1", (uint16_t)(20 + plen), 0, 0);
+		pb_tcp(&b, 40000, 80, flags);
+	} else {
+		pb_ipv4(&b, IPPROTO_TCP, "10.1.1.1", "192.168.1.10", (uint16_t)(20 + plen), 0, 0);
+		pb_tcp(&b, 80, 40000, flags);
+	}
+	if (plen)
+		pb_bytes(&b, payload, plen);
+	engine_process(e, LINK_ETHERNET, b.buf, (uint32_t)b.len, ts, &r);
+	assert_int_equal(r.status, DECODE_OK);
+}
+
+static void http_flow_fields(void **state)
+{
+	struct capture c = { .done = 0 };
+	struct engine_cfg cfg;
+	struct engine *e;
+	char err[256];
+	yajl_val v, f;
+	const char *host_path[] = { "flow", "host_server_name", NULL };
+	const char *proto_path[] = { "flow", "detected_protocol_name", NULL };
+	const char *ua_path[] = { "flow", "http", "user_agent", NULL };
+	const char *lip_path[] = { "flow", "local_ip", NULL };
+
+	(void)state;
+	engine_cfg_defaults(&cfg);
+	cfg.flow_capacity = 64;
+	cfg.dns_cache_size = 0;
+	cfg.cb.flow_done = on_done;
+	cfg.cb.user = &c;
+	e = engine_new(&cfg);
+	assert_non_null(e);
+	send_tcp(e, 1000000, 0, 0x02, NULL);
+	send_tcp(e, 1001000, 1, 0x12, NULL);
+	send_tcp(e, 1002000, 0, 0x10, NULL);
+	send_tcp(e, 1003000, 0, 0x18,
+		 "GET /x HTTP/1.1\r\nHost: ex\"ample\xff.org\r\nUser-Agent: t\x01st\r\n\r\n");
+	send_tcp(e, 1004000, 1, 0x18, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n");
+	engine_flush(e, FLOW_PURGE_SHUTDOWN);
+	assert_int_equal(c.done, 1);
+	v = yajl_tree_parse(c.json, err, sizeof(err));
+	assert_non_null(v);
+	f = yajl_tree_get(v, proto_path, yajl_t_string);
+	assert_non_null(f);
+	assert_string_equal(vstr(f), "HTTP");
+	f = yajl_tree_get(v, host_path, yajl_t_string);
+	assert_non_null(f);
+	assert_non_null(strstr(vstr(f), "ex\"ample"));
+	f = yajl_tree_get(v, ua_path, yajl_t_string);
+	assert_non_null(f);
+	assert_string_equal(vstr(f), "t\x01st");
+	f = yajl_tree_get(v, lip_path, yajl_t_string);
+	assert_string_equal(vstr(f), "192.168.1.10");
+	yajl_tree_free(v);
+	engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(quotes_and_backslashes),
+		cmocka_unit_test(control_bytes),
+		cmocka_unit_test(embedded_nul),
+		cmocka_unit_test(invalid_utf8_replaced),
+		cmocka_unit_test(random_bytes_always_parse),
+		cmocka_unit_test(long_string_cut),
+		cmocka_unit_test(http_flow_fields),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
