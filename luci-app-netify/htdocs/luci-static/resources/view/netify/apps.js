@@ -13,6 +13,7 @@
 var callApps = rpc.declare({
 	object: 'luci.netify',
 	method: 'apps',
+	reject: true,
 	expect: { '': {} }
 });
 

@@ -13,18 +13,21 @@
 var callStatus = rpc.declare({
 	object: 'luci.netify',
 	method: 'status',
+	reject: true,
 	expect: { '': {} }
 });
 
 var callFlows = rpc.declare({
 	object: 'luci.netify',
 	method: 'flows',
+	reject: true,
 	expect: { flows: [] }
 });
 
 var callDevices = rpc.declare({
 	object: 'luci.netify',
 	method: 'devices',
+	reject: true,
 	expect: { devices: [] }
 });
 

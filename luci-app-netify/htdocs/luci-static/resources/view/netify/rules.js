@@ -15,24 +15,28 @@
 var callApps = rpc.declare({
 	object: 'luci.netify',
 	method: 'apps',
+	reject: true,
 	expect: { '': {} }
 });
 
 var callDevices = rpc.declare({
 	object: 'luci.netify',
 	method: 'devices',
+	reject: true,
 	expect: { devices: [] }
 });
 
 var callPolicyTest = rpc.declare({
 	object: 'luci.netify',
 	method: 'policy_test',
+	reject: true,
 	params: [ 'mac', 'ip', 'app', 'at' ]
 });
 
 var callHostHints = rpc.declare({
 	object: 'luci-rpc',
 	method: 'getHostHints',
+	reject: true,
 	expect: { '': {} }
 });
 

@@ -13,6 +13,7 @@
 var callStatus = rpc.declare({
 	object: 'luci.netify',
 	method: 'status',
+	reject: true,
 	expect: { '': {} }
 });
 
