@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "control.h"
@@ -104,14 +105,28 @@ static yajl_gen control_gen_new(void)
 	return g;
 }
 
-/* Copies g's text into a new string; NULL on allocation failure. */
+int control_json_valid(const unsigned char *buf, size_t len)
+{
+	yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+	int ok;
+
+	if (!h)
+		return 0;
+	ok = yajl_parse(h, buf, len) == yajl_status_ok && yajl_complete_parse(h) == yajl_status_ok;
+	yajl_free(h);
+	return ok;
+}
+
+/* Copies g's text into a new string; NULL on allocation failure or when a
+ * callback's misuse of the generator (a failed string, a missing value)
+ * left text that does not parse back. */
 static char *control_gen_take(yajl_gen g, size_t *out_len)
 {
 	const unsigned char *buf;
 	size_t len;
 	char *s;
 
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || !control_json_valid(buf, len))
 		return NULL;
 	s = malloc(len + 1);
 	if (!s)
@@ -272,7 +287,8 @@ static char *control_dispatch(struct control *c, int method, const struct contro
 	}
 	s = control_gen_take(g, out_len);
 	if (!s)
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "internal error: %s produced malformed JSON",
+			 control_methods[method].name);
 out_free_gen:
 	yajl_gen_free(g);
 	return s;

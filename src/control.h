@@ -75,6 +75,9 @@ int control_method_find(const char *name);
 /** control_error - reply {"error":msg} as a malloc'd string (for clients too) */
 char *control_error(const char *msg, size_t *out_len);
 
+/** control_json_valid - 1 if buf[0..len) is one complete, valid JSON text */
+int control_json_valid(const unsigned char *buf, size_t len);
+
 struct control_stats {
 	unsigned long long requests, errors;
 };

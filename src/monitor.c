@@ -485,12 +485,15 @@ static yajl_gen mon_msg_open(const char *type)
 	return g;
 }
 
-/* Closes the message map; -1 if a callback left the JSON unbalanced. */
+/* Closes the message map; -1 if a callback left JSON that does not parse
+ * back (unbalanced, a string refused as invalid UTF-8): clients never see a
+ * broken message, the message is skipped. */
 static int mon_msg_close(yajl_gen g, const unsigned char **buf, size_t *len)
 {
-	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	    yajl_gen_get_buf(g, buf, len) != yajl_gen_status_ok)
 		return -1;
-	return yajl_gen_get_buf(g, buf, len) == yajl_gen_status_ok ? 0 : -1;
+	return control_json_valid(*buf, *len) ? 0 : -1;
 }
 
 static const char *const mon_framing_names[__MONITOR_FRAMING_MAX] = { "ndjson", "netify" };
@@ -514,8 +517,8 @@ static int mon_greet(struct monitor *m, struct mon_client *c)
 		return -1;
 	if (m->ops.definitions)
 		m->ops.definitions(m->ctx, g);
-	if (mon_msg_close(g, &buf, &len) == 0)
-		r = mon_client_send(m, c, buf, len, true);
+	/* a broken definitions callback costs the client that message only */
+	r = mon_msg_close(g, &buf, &len) == 0 ? mon_client_send(m, c, buf, len, true) : 0;
 out_free_gen:
 	yajl_gen_free(g);
 	return r;

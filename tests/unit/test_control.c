@@ -1,0 +1,235 @@
+/* Control requests: validation, dispatch, error replies. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <yajl/yajl_tree.h>
+
+#include "control.h"
+
+struct seen {
+	int calls;
+	struct control_args a;
+	char device[64], app[64];
+};
+
+static int cb_flows(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
+{
+	struct seen *s = ctx;
+
+	s->calls++;
+	s->a = *a;
+	snprintf(s->device, sizeof(s->device), "%s", a->device ? a->device : "");
+	snprintf(s->app, sizeof(s->app), "%s", a->app ? a->app : "");
+	yajl_gen_string(g, (const unsigned char *)"flows", 5);
+	yajl_gen_array_open(g);
+	yajl_gen_array_close(g);
+	return 0;
+}
+
+static int cb_status(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
+{
+	yajl_gen_string(g, (const unsigned char *)"flows", 5);
+	yajl_gen_integer(g, 42);
+	return 0;
+}
+
+/* fails half-way through: nothing it wrote may leak into the reply */
+static int cb_fail(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
+{
+	yajl_gen_string(g, (const unsigned char *)"partial", 7);
+	yajl_gen_array_open(g);
+	snprintf(err, el, "reload failed: bad config");
+	return -1;
+}
+
+static int cb_bad_utf8(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
+{
+	yajl_gen_string(g, (const unsigned char *)"devices", 7);
+	yajl_gen_string(g, (const unsigned char *)"\xff\xfe", 2);
+	return 0;
+}
+
+static int cb_unbalanced(void *ctx, const struct control_args *a, yajl_gen g, char *err,
+			 size_t el)
+{
+	yajl_gen_string(g, (const unsigned char *)"apps", 4);
+	yajl_gen_array_open(g);
+	return 0;
+}
+
+static struct control *new_ctl(struct seen *s)
+{
+	struct control_ops ops = { .fn = {
+		[CONTROL_STATUS] = cb_status, [CONTROL_FLOWS] = cb_flows,
+		[CONTROL_RELOAD] = cb_fail, [CONTROL_DEVICES] = cb_bad_utf8,
+		[CONTROL_APPS] = cb_unbalanced } };
+	struct control *c = control_new(&ops, s);
+
+	assert_non_null(c);
+	return c;
+}
+
+/* Sends req and returns the parsed reply (caller frees). */
+static yajl_val ask(struct control *c, const char *req, size_t len)
+{
+	char *reply, perr[128];
+	size_t rlen = 0;
+	yajl_val v;
+
+	reply = control_handle(c, req, len, &rlen);
+	assert_non_null(reply);
+	assert_int_equal(strlen(reply), rlen);
+	assert_null(memchr(reply, '\n', rlen));
+	v = yajl_tree_parse(reply, perr, sizeof(perr));
+	assert_non_null(v);
+	assert_true(YAJL_IS_OBJECT(v));
+	free(reply);
+	return v;
+}
+
+static const char *get_str(yajl_val v, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val s = yajl_tree_get(v, path, yajl_t_string);
+
+	return s ? YAJL_GET_STRING(s) : NULL;
+}
+
+static void expect_error(struct control *c, const char *req, size_t len, const char *substr)
+{
+	yajl_val v = ask(c, req, len);
+	const char *e = get_str(v, "error");
+
+	assert_non_null(e);
+	if (!strstr(e, substr))
+		fail_msg("error '%s' lacks '%s' for request %.80s", e, substr, req);
+	assert_int_equal(v->u.object.len, 1);
+	yajl_tree_free(v);
+}
+
+#define ERR(c, r, s) expect_error(c, r, strlen(r), s)
+
+static void test_status_running(void **state)
+{
+	struct seen s = { 0 };
+	struct control *c = new_ctl(&s);
+	const char *rt[] = { "running", NULL }, *fl[] = { "flows", NULL };
+	yajl_val v = ask(c, "{\"method\":\"status\"}\n", 20);
+
+	assert_true(YAJL_IS_TRUE(yajl_tree_get(v, rt, yajl_t_any)));
+	assert_int_equal(YAJL_GET_INTEGER(yajl_tree_get(v, fl, yajl_t_number)), 42);
+	yajl_tree_free(v);
+	control_free(c);
+}
+
+static void test_flows_args(void **state)
+{
+	struct seen s = { 0 };
+	struct control *c = new_ctl(&s);
+	const char *req = "{\"args\":{\"device\":\"kid_phone\",\"app\":\"whatsapp\",\"blocked\":true},"
+			  "\"method\":\"flows\"}";
+	yajl_val v = ask(c, req, strlen(req));
+
+	assert_int_equal(s.calls, 1);
+	assert_string_equal(s.device, "kid_phone");
+	assert_string_equal(s.app, "whatsapp");
+	assert_int_equal(s.a.blocked, 1);
+	yajl_tree_free(v);
+	v = ask(c, "{\"method\":\"flows\",\"args\":null}", 30);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.a.blocked, -1);
+	assert_null(s.a.device);
+	yajl_tree_free(v);
+	control_free(c);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct seen s = { 0 };
+	struct control *c = new_ctl(&s);
+
+	ERR(c, "", "malformed");
+	ERR(c, "{\"method\":", "malformed");
+	ERR(c, "[1,2]", "object");
+	ERR(c, "\"status\"", "object");
+	ERR(c, "{}", "method must be");
+	ERR(c, "{\"method\":7}", "method must be");
+	ERR(c, "{\"method\":\"shutdown\"}", "unknown method");
+	ERR(c, "{\"method\":\"status\",\"extra\":1}", "unknown key");
+	ERR(c, "{\"method\":\"flows\",\"args\":[]}", "args must be an object");
+	ERR(c, "{\"method\":\"flows\",\"args\":{\"mac\":\"x\"}}", "unknown argument 'mac'");
+	ERR(c, "{\"method\":\"status\",\"args\":{\"app\":\"x\"}}", "unknown argument");
+	ERR(c, "{\"method\":\"flows\",\"args\":{\"blocked\":\"yes\"}}", "must be a boolean");
+	ERR(c, "{\"method\":\"flows\",\"args\":{\"app\":1}}", "must be a string");
+	ERR(c, "{\"method\":\"flows\",\"args\":{\"app\":{}}}", "must be a string");
+	ERR(c, "{\"method\":\"st\xff\"}", "malformed");
+	assert_int_equal(s.calls, 0);
+	control_free(c);
+}
+
+static void test_limits(void **state)
+{
+	struct seen s = { 0 };
+	struct control *c = new_ctl(&s);
+	size_t big = CONTROL_REQ_MAX + 10;
+	char *req = malloc(big + 1);
+	char arg[CONTROL_ARG_MAX + 64];
+
+	memset(req, ' ', big);
+	memcpy(req, "{\"method\":\"status\"}", 19);
+	expect_error(c, req, big, "too large");
+	expect_error(c, "{\"method\":\"status\"}\0", 20, "NUL");
+	memset(arg, 'a', sizeof(arg));
+	memcpy(arg, "{\"method\":\"flows\",\"args\":{\"app\":\"", 33);
+	strcpy(arg + sizeof(arg) - 5, "\"}}");
+	ERR(c, arg, "too long");
+	assert_int_equal(s.calls, 0);
+	free(req);
+	control_free(c);
+}
+
+static void test_callback_failures(void **state)
+{
+	struct seen s = { 0 };
+	struct control *c = new_ctl(&s);
+	struct control_stats st;
+
+	ERR(c, "{\"method\":\"reload\"}", "reload failed: bad config");
+	ERR(c, "{\"method\":\"devices\"}", "malformed JSON");
+	ERR(c, "{\"method\":\"apps\"}", "malformed JSON");
+	ERR(c, "{\"method\":\"policy_test\"}", "not supported");
+	control_stats(c, &st);
+	assert_int_equal(st.requests, 4);
+	assert_int_equal(st.errors, 4);
+	control_free(c);
+}
+
+static void test_method_names(void **state)
+{
+	int i;
+
+	for (i = 0; i < __CONTROL_MAX; i++)
+		assert_int_equal(control_method_find(control_method_name(i)), i);
+	assert_int_equal(control_method_find("nope"), -1);
+	assert_null(control_method_name(__CONTROL_MAX));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_running),
+		cmocka_unit_test(test_flows_args),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_callback_failures),
+		cmocka_unit_test(test_method_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
