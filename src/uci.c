@@ -317,6 +317,8 @@ static int next_arg(struct uci_parser *ps, int required, enum arg_kind kind,
 		return -1;
 	if (kind != ARG_VALUE && !name_valid_n(c->buf + t->off, t->len, kind))
 		return perr(ps, t->off, "invalid character in name field");
+	if (kind != ARG_VALUE && t->len > UCI_MAX_NAME_LEN)
+		return perr(ps, t->off, "name too long");
 	return 0;
 }
 
@@ -530,6 +532,8 @@ static int stmt_config(struct uci_parser *ps, size_t w, size_t end)
 		return -1;
 	if (!uci_type_valid(tok_str(ps, &type), type.len))
 		return perr(ps, type.off, "invalid character in type field");
+	if (type.len > UCI_MAX_NAME_LEN)
+		return perr(ps, type.off, "type too long");
 	if (next_arg(ps, 0, ARG_NAME, &name) || assert_eol(ps))
 		return -1;
 	return name.len ? sec_named(ps, &type, &name, w) : sec_anon(ps, &type, w);

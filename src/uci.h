@@ -16,7 +16,7 @@
 #define UCI_MAX_FILE_SIZE	(4u * 1024u * 1024u)	/* bytes per file */
 #define UCI_MAX_LINE_LEN	(64u * 1024u)		/* bytes per logical line */
 #define UCI_MAX_TOKENS		(1024u * 1024u)		/* tokens per file */
-#define UCI_MAX_NAME_LEN	255u			/* section/option/package names */
+#define UCI_MAX_NAME_LEN	255u			/* names and section types */
 
 enum uci_opt_type {
 	UCI_OPT_STRING,

@@ -85,7 +85,10 @@ static int htab_grow(struct uci_htab *t)
 	for (i = 0; i < t->cap; i++) {
 		if (!t->ents[i].name)
 			continue;
-		e = htab_slot(ents, cap, t->ents[i].h, NULL, "");
+		/* keys are unique already: just find the first free slot */
+		for (e = &ents[t->ents[i].h & (cap - 1)]; e->name;
+		     e = &ents[(size_t)(e - ents + 1) & (cap - 1)])
+			;
 		*e = t->ents[i];
 	}
 	free(t->ents);

@@ -147,23 +147,30 @@ static int save_write(const struct uci_pkg *p, int fd, const char *path)
 
 int uci_save_atomic(const struct uci_pkg *p, const char *path)
 {
-	char *tmp;
+	char *tmp, *real;
 	int fd, saved;
 
 	if (!p || !path || !*path) {
 		errno = EINVAL;
 		return -1;
 	}
-	tmp = save_tmpname(path);
-	if (!tmp)
+	/* replace what a symlink points to, not the link (as uci commit) */
+	real = realpath(path, NULL);
+	if (!real && errno != ENOENT)
 		return -1;
+	tmp = save_tmpname(real ? real : path);
+	if (!tmp)
+		goto out_free_real;
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		goto out_free_tmp;
+	if (real)
+		path = real;
 	if (save_write(p, fd, path) || rename(tmp, path))
 		goto out_unlink_tmp;
 	save_sync_dir(path);
 	free(tmp);
+	free(real);
 	return 0;
 
 out_unlink_tmp:
@@ -172,5 +179,9 @@ out_unlink_tmp:
 	errno = saved;
 out_free_tmp:
 	free(tmp);
+out_free_real:
+	saved = errno;
+	free(real);
+	errno = saved;
 	return -1;
 }

@@ -72,6 +72,11 @@ static struct uci_pkg *parse_ok(const char *in)
 	return p;
 }
 
+static void parse_ok_free(const char *in)
+{
+	uci_pkg_free(parse_ok(in));
+}
+
 static void expect_show(const char *in, const char *want)
 {
 	struct uci_pkg *p = parse_ok(in);
@@ -201,6 +206,23 @@ static void test_names(void **state)
 	expect_err("c 'a b' n\n", 1, 3, "invalid character in type field");
 	expect_err("c t\x7f n\n", 1, 3, "invalid character in type field");
 	expect_err("c t 'n'\no 'é' x\n", 2, 3, "invalid character in name field");
+}
+
+static void test_name_length_limit(void **state)
+{
+	char buf[2 * UCI_MAX_NAME_LEN + 64], *p;
+
+	(void)state;
+	p = buf + sprintf(buf, "c t n\no ");
+	memset(p, 'a', UCI_MAX_NAME_LEN);
+	strcpy(p + UCI_MAX_NAME_LEN, " v\n");
+	parse_ok_free(buf);
+	strcpy(p + UCI_MAX_NAME_LEN, "a v\n");
+	expect_err(buf, 2, 3, "name too long");
+	p = buf + sprintf(buf, "c ");
+	memset(p, '-', UCI_MAX_NAME_LEN + 1);
+	strcpy(p + UCI_MAX_NAME_LEN + 1, " n\n");
+	expect_err(buf, 1, 3, "type too long");
 }
 
 static void test_package_statement(void **state)
@@ -463,6 +485,18 @@ static void test_save_atomic(void **state)
 	assert_string_equal(q->name, "t");
 	assert_true(uci_pkg_equal(p, q));
 	uci_pkg_free(q);
+	/* through a symlink: the target is replaced, the link stays */
+	snprintf(tmpl, sizeof(tmpl), "%s/link", dir);
+	assert_int_equal(symlink("t", tmpl), 0);
+	assert_int_equal(uci_opt_set(uci_sec_find(p, "main"), "enabled", "0"), 0);
+	assert_int_equal(uci_save_atomic(p, tmpl), 0);
+	assert_int_equal(lstat(tmpl, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(uci_parse_file(path, &q, &err), 0);
+	assert_true(uci_pkg_equal(p, q));
+	assert_string_equal(uci_get_str(uci_sec_find(q, "main"), "enabled", ""), "0");
+	uci_pkg_free(q);
+	assert_int_equal(unlink(tmpl), 0);
 	/* a failed save leaves nothing behind */
 	snprintf(tmpl, sizeof(tmpl), "%s/missing/t", dir);
 	assert_int_equal(uci_save_atomic(p, tmpl), -1);
@@ -570,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_semicolons),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_length_limit),
 		cmocka_unit_test(test_package_statement),
 		cmocka_unit_test(test_option_before_section),
 		cmocka_unit_test(test_extra_and_missing_arguments),
