@@ -1375,8 +1375,9 @@ const struct policy_rule *policy_match_ex(const struct policy *p,
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		if (!r->enabled || !policy_source_ok(r, in) ||
-		    !policy_traffic_ok(r, in))
+		/* cheapest test first: most rules name an app or protocol */
+		if (!r->enabled || !policy_traffic_ok(r, in) ||
+		    !policy_source_ok(r, in))
 			continue;
 		if (!(flags & POLICY_MATCH_IGNORE_SCHEDULE) &&
 		    !sched_active(&r->sched, now))
