@@ -134,16 +134,19 @@ class UciStore {
 	/* write the staged copy; keep the old file if netify rejects the new one */
 	commit() {
 		const old = fs.readFileSync(this.file, 'utf8'), text = uciFile.write(this.secs);
-		const tmp = this.file + '.new';
+		/* staged under the same basename: UCI takes the package name from it */
+		const stage = fs.mkdtempSync(path.join(path.dirname(this.file), '.stage-'));
+		const tmp = path.join(stage, path.basename(this.file));
 		fs.writeFileSync(tmp, text);
 		const verdict = validateWithNetify(tmp, this.secs);
 		this.lastValidation = verdict;
 		if (!verdict.ok) {
-			fs.unlinkSync(tmp);
+			fs.rmSync(stage, { recursive: true });
 			fs.writeFileSync(this.file, old);
 			return [ UBUS.INVALID_ARGUMENT ];
 		}
 		fs.renameSync(tmp, this.file);
+		fs.rmdirSync(stage);
 		this.dirty = false;
 		this.log = [];
 		return [ UBUS.OK ];

@@ -52,8 +52,6 @@ return baseclass.extend({
 					args[p] = argv[i];
 			});
 			return call(opts.object, opts.method, args).then(function(data) {
-				if (opts.reject && data == null)
-					throw new Error('no data');
 				var v = applyExpect(data, opts.expect);
 				return typeof opts.filter === 'function' ? opts.filter(v, args) : v;
 			}, function(err) {

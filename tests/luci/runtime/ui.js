@@ -248,8 +248,7 @@ var DynamicList = AbstractElement.extend({
 var modal = null;
 
 function notificationArea() {
-	var area = document.getElementById('tabmenu') || document.getElementById('maincontent');
-	return area;
+	return document.getElementById('maincontent');
 }
 
 var changes = baseclass.extend({

@@ -159,6 +159,9 @@ var AppPicker = ui.AbstractElement.extend({
 				})));
 			}));
 
+		if (!list.childNodes.length)
+			list.appendChild(E('em', {}, _('The application catalog is unavailable: is the netify daemon running?')));
+
 		this.summary = E('div', { 'class': 'cbi-value-description' });
 
 		var frame = E('div', { 'id': this.options.id, 'class': 'netify-app-picker' }, [
