@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * Tier 2: the rpcd exec plugin (root/usr/libexec/rpcd/luci.netify) run the
+ * way rpcd runs it - `luci.netify list`, `luci.netify call METHOD` with the
+ * JSON arguments on stdin - against the project's netify binary.  Proves
+ * the wrapper passes arguments through and that every reply is exactly one
+ * JSON object.  Shape checks of live data need a running daemon and are
+ * skipped, with the reason, when none answers.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { test, run, problems } = require('./lib/tap');
+const netify = require('./lib/netify');
+
+const PLUGIN = path.join(netify.root, 'luci-app-netify/root/usr/libexec/rpcd/luci.netify');
+const AGREED = JSON.parse(fs.readFileSync(path.join(__dirname, 'rpc-methods.json'), 'utf8'));
+const bin = netify.binary();
+const list = netify.rpcList();
+
+if (!bin || !list) {
+	console.log(`1..0 # SKIP ${!bin ? 'no netify binary built' : 'netify binary has no working `rpc list` yet'}`);
+	process.exit(0);
+}
+
+/* the plugin as installed, with /usr/sbin/netify pointing at the build */
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'netify-rpcd-'));
+const plugin = path.join(work, 'luci.netify');
+fs.writeFileSync(plugin, fs.readFileSync(PLUGIN, 'utf8').replace(/\/usr\/sbin\/netify/g, bin), { mode: 0o755 });
+
+function rpcd(args, stdin) {
+	const r = spawnSync(plugin, args, { input: stdin, encoding: 'utf8', timeout: 20000 });
+	let json = null;
+	try {
+		json = JSON.parse(r.stdout);
+	} catch (e) {
+		json = undefined;
+	}
+	return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+function oneObject(r) {
+	return r.json !== undefined && r.json !== null && typeof r.json === 'object' && !Array.isArray(r.json);
+}
+
+const status = rpcd([ 'call', 'status' ], '{}').json || {};
+const daemon = status.running === true;
+const NO_DAEMON = 'no netify daemon running (status says running:false)';
+
+const GOOD = {
+	status: {},
+	flows: { device: 'kid_phone', app: 'whatsapp', blocked: true },
+	apps: { category: 'chat' },
+	devices: {},
+	policy_test: { mac: 'aa:bb:cc:dd:ee:01', ip: '192.168.1.50', app: 'whatsapp', at: '2026-09-07 19:30' }
+};
+
+test('`luci.netify list` prints one JSON object with the agreed methods', () => {
+	const r = rpcd([ 'list' ], '');
+	if (r.status !== 0 || !oneObject(r))
+		return { fail: `rc=${r.status} out=${r.stdout} err=${r.stderr}` };
+	const got = Object.keys(r.json).sort().join(' '), want = Object.keys(AGREED).sort().join(' ');
+	return got === want ? null : { fail: `methods: ${got}\nagreed: ${want}` };
+});
+
+test('list signatures use rpcd argument types (string, bool, number, object)', () => {
+	const bad = [];
+	for (const [ m, sig ] of Object.entries(list)) {
+		if (!sig || typeof sig !== 'object' || Array.isArray(sig)) {
+			bad.push(`${m}: signature is not an object`);
+			continue;
+		}
+		for (const [ a, t ] of Object.entries(sig))
+			if (![ 'string', 'boolean', 'number', 'object' ].includes(typeof t) || t === null)
+				bad.push(`${m}.${a}: ${JSON.stringify(t)}`);
+		for (const [ a, t ] of Object.entries(AGREED[m] || {}))
+			if (!Object.prototype.hasOwnProperty.call(sig, a) || typeof sig[a] !== typeof t)
+				bad.push(`${m}.${a}: ${JSON.stringify(sig[a])}, agreed ${JSON.stringify(t)}`);
+	}
+	return problems(bad);
+});
+
+for (const m of Object.keys(AGREED)) {
+	test(`call ${m} with good arguments: exit 0, exactly one JSON object`, () => {
+		const r = rpcd([ 'call', m ], JSON.stringify(GOOD[m]));
+		if (r.status !== 0 || !oneObject(r))
+			return { fail: `rc=${r.status} out=${r.stdout} err=${r.stderr}` };
+		if (!daemon && !r.json.error && m !== 'status')
+			return { fail: 'no daemon, yet no error: ' + r.stdout };
+		return null;
+	});
+
+	test(`call ${m} with empty stdin (tolerated as no arguments)`, () => {
+		const r = rpcd([ 'call', m ], '');
+		return r.status === 0 && oneObject(r) ? null : { fail: `rc=${r.status} out=${r.stdout}` };
+	});
+}
+
+test('call with non-JSON arguments: non-zero exit and an {"error"} object', () => {
+	const bad = [];
+	for (const input of [ 'nope', '[]', '"str"', '{"a":' ]) {
+		const r = rpcd([ 'call', 'flows' ], input);
+		if (r.status === 0 || !oneObject(r) || typeof r.json.error !== 'string')
+			bad.push(`${input}: rc=${r.status} out=${r.stdout}`);
+	}
+	return problems(bad);
+});
+
+test('call of an unknown method and a bare call: non-zero exit and an {"error"} object', () => {
+	const bad = [];
+	for (const args of [ [ 'call', 'nosuch' ], [ 'call' ], [] ]) {
+		const r = rpcd(args, '{}');
+		if (r.status === 0 || !oneObject(r) || typeof r.json.error !== 'string')
+			bad.push(`${args.join(' ')}: rc=${r.status} out=${r.stdout}`);
+	}
+	return problems(bad);
+});
+
+test('status has the fields the Overview and Settings pages read', () => {
+	if (!daemon)
+		return { skip: NO_DAEMON };
+	const want = { running: 'boolean', version: 'string', uptime: 'number', flows: 'number', queues: 'object',
+		dns_cache: 'number', apps: 'number', clients: 'number', flow_offloading: 'boolean' };
+	return problems(Object.entries(want).filter(([ k, t ]) => typeof status[k] !== t).map(([ k, t ]) => `${k}: want ${t}`));
+});
+
+test('apps returns categories and apps with the fields the pickers read', () => {
+	if (!daemon)
+		return { skip: NO_DAEMON };
+	const r = rpcd([ 'call', 'apps' ], '{}').json || {};
+	const bad = [];
+	if (!Array.isArray(r.categories) || !Array.isArray(r.apps) || !r.apps.length)
+		return { fail: JSON.stringify(r).slice(0, 300) };
+	r.apps.slice(0, 50).forEach((a) => {
+		if (typeof a.tag !== 'string' || typeof a.label !== 'string' || typeof a.category !== 'string')
+			bad.push(JSON.stringify(a));
+	});
+	return problems(bad);
+});
+
+test('flows with a wrongly typed argument gives an {"error"} object', () => {
+	if (!daemon)
+		return { skip: NO_DAEMON + ' (without one every call is an error)' };
+	const r = rpcd([ 'call', 'flows' ], '{"blocked":"yes"}');
+	return oneObject(r) && typeof r.json.error === 'string' ? null : { fail: r.stdout };
+});
+
+test('policy_test answers with rule, action and active', () => {
+	if (!daemon)
+		return { skip: NO_DAEMON };
+	const r = rpcd([ 'call', 'policy_test' ], JSON.stringify(GOOD.policy_test)).json || {};
+	const bad = [ 'rule', 'action', 'active' ].filter((k) => !(k in r)).map((k) => `missing ${k}`);
+	return problems(bad);
+});
+
+run().then((failed) => {
+	fs.rmSync(work, { recursive: true, force: true });
+	process.exit(failed ? 1 : 0);
+});
