@@ -64,15 +64,18 @@ static char *check_apps_dir_of(const char *config)
 {
 	struct uci_pkg *pkg = NULL;
 	const char *dir = CHECK_DEFAULT_APPS;
-	char *ret;
+	char why[128], *ret, *buf;
+	size_t len = 0;
 
-	if (uci_parse_file(config, &pkg, NULL) == 0) {
+	buf = policy_read_file(config, &len, why, sizeof(why));
+	if (buf && uci_parse_buf(config, "netify", buf, len, &pkg, NULL) == 0) {
 		for (const struct uci_sec *s = pkg->secs; s; s = s->next)
 			if (!strcmp(s->type, "netify"))
 				dir = uci_get_str(s, "apps_dir", dir);
 	}
 	ret = strdup(dir);
 	uci_pkg_free(pkg);
+	free(buf);
 	return ret;
 }
 

@@ -177,8 +177,10 @@ static void policy_verr(struct policy_load_ctx *c, int line,
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = snprintf(e->msg[e->count], POLICY_ERROR_LEN, "%s:%d: ", c->file,
-		     line);
+	/* line 0: about the file as a whole (unreadable, out of memory) */
+	n = line ? snprintf(e->msg[e->count], POLICY_ERROR_LEN, "%s:%d: ",
+			    c->file, line) :
+		   snprintf(e->msg[e->count], POLICY_ERROR_LEN, "%s: ", c->file);
 	if (w && n >= 0 && (size_t)n < POLICY_ERROR_LEN)
 		n += snprintf(e->msg[e->count] + n, POLICY_ERROR_LEN - (size_t)n,
 			      "%s: ", w->label);
@@ -1193,19 +1195,63 @@ static struct policy *policy_load_pkg(struct policy_load_ctx *c, int rc,
 	return p;
 }
 
+/*
+ * Reads the file itself rather than uci_parse_file(), whose package name
+ * is the file's basename: `netify check -c /tmp/netify.new` must check
+ * the file as package netify, whatever it is called.
+ */
+char *policy_read_file(const char *path, size_t *len, char *why,
+			      size_t whylen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f)
+		goto out_errno;
+	buf = malloc(UCI_MAX_FILE_SIZE + 1);
+	if (!buf)
+		goto out_errno;
+	n = fread(buf, 1, UCI_MAX_FILE_SIZE + 1, f);
+	if (ferror(f))
+		goto out_errno;
+	if (n > UCI_MAX_FILE_SIZE) {
+		snprintf(why, whylen, "file larger than %u bytes",
+			 UCI_MAX_FILE_SIZE);
+		goto out_free;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+
+out_errno:
+	snprintf(why, whylen, "%s", strerror(errno));
+out_free:
+	free(buf);
+	if (f)
+		fclose(f);
+	return NULL;
+}
+
 struct policy *policy_load(const char *path, const struct policy_names *names,
 			   struct policy_errors *errs)
 {
 	struct policy_load_ctx c = { NULL, names, errs, path, false };
-	struct uci_pkg *pkg = NULL;
-	struct uci_err ue;
-	int rc;
+	struct policy *p;
+	char why[128];
+	size_t len = 0;
+	char *buf;
 
 	if (errs)
 		memset(errs, 0, sizeof(*errs));
-	memset(&ue, 0, sizeof(ue));
-	rc = uci_parse_file(path, &pkg, &ue);
-	return policy_load_pkg(&c, rc, pkg, &ue);
+	buf = policy_read_file(path, &len, why, sizeof(why));
+	if (!buf) {
+		policy_err(&c, 0, NULL, "cannot read: %s", why);
+		return NULL;
+	}
+	p = policy_load_buf(path, buf, len, names, errs);
+	free(buf);
+	return p;
 }
 
 struct policy *policy_load_buf(const char *file, const char *buf, size_t len,

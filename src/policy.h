@@ -229,6 +229,13 @@ struct policy *policy_load_buf(const char *file, const char *buf, size_t len,
 			       const struct policy_names *names,
 			       struct policy_errors *errs);
 
+/**
+ * policy_read_file - the whole file in a malloc()ed buffer (at most
+ * UCI_MAX_FILE_SIZE bytes), or NULL with the reason in @why.
+ */
+char *policy_read_file(const char *path, size_t *len, char *why,
+		       size_t whylen);
+
 /** policy_free - release a policy; NULL is fine. */
 void policy_free(struct policy *p);
 

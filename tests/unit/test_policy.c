@@ -786,6 +786,7 @@ static void test_load_file(void **state)
 	int fd = mkstemp(path);
 	FILE *f;
 	struct policy *p;
+	char *want;
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -800,6 +801,10 @@ static void test_load_file(void **state)
 	unlink(path);
 	assert_null(policy_load(path, &names, &errs));
 	assert_int_equal(errs.count, 1);
+	assert_true(asprintf(&want, "%s: cannot read: No such file or "
+			     "directory", path) > 0);
+	assert_string_equal(errs.msg[0], want);
+	free(want);
 }
 
 static void test_names_of_enums(void **state)
