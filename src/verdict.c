@@ -1,0 +1,341 @@
+/* Per-flow policy outcome and the mark bits it turns into.
+ *
+ * The engine calls back when a flow's application changes (flow_update)
+ * and when its inspection ends (flow_done). Each time, the flow is matched
+ * against the policy and its mark bits are recomputed:
+ *   block -> blocked (at once, even mid-inspection; the flow's server also
+ *            goes into the block set so the device's next connection dies
+ *            at its first packet)
+ *   qos   -> class bits, plus released once inspection ended
+ *   other -> released once inspection ended
+ * The packet path (daemon.c) puts the bits in the verdict's packet mark;
+ * nft copies them into the conntrack mark.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "apps.h"
+#include "ct.h"
+#include "daemon_int.h"
+#include "flowjson.h"
+#include "log.h"
+#include "monitor.h"
+#include "nfq.h"
+
+int verdict_pool_init(struct worker *w, uint32_t capacity)
+{
+	uint32_t i;
+
+	w->pool = calloc(capacity ? capacity : 1, sizeof(*w->pool));
+	if (!w->pool)
+		return -1;
+	for (i = 0; i + 1 < capacity; i++)
+		w->pool[i].next_free = &w->pool[i + 1];
+	w->free_list = capacity ? w->pool : NULL;
+	return 0;
+}
+
+/* The flow's state, taken from the pool on first use. */
+struct flowstate *verdict_state(struct worker *w, struct flow *f)
+{
+	struct flowstate *fs = f->user;
+
+	if (fs)
+		return fs;
+	if (!(fs = w->free_list)) {
+		w->st.pool_empty++;
+		return NULL;
+	}
+	w->free_list = fs->next_free;
+	memset(fs, 0, sizeof(*fs));
+	fs->action = FS_NONE;
+	f->user = fs;
+	return fs;
+}
+
+static void verdict_state_put(struct worker *w, struct flow *f)
+{
+	struct flowstate *fs = f->user;
+
+	if (!fs)
+		return;
+	fs->next_free = w->free_list;
+	w->free_list = fs;
+	f->user = NULL;
+}
+
+/* The packet's source address equals the flow's address on side s. */
+static bool pkt_from_side(const struct nfqueue_pkt *p, const struct flow *f, uint8_t s)
+{
+	if (f->key.family == 4)
+		return p->len >= 20 && !memcmp(p->payload + 12, f->key.addr[s], 4);
+	return p->len >= 40 && !memcmp(p->payload + 8, f->key.addr[s], 16);
+}
+
+/* Remembers the local device's MAC and ingress interface from the packet
+ * being handled (NFQUEUE gives them out of band; the payload starts at IP). */
+void verdict_note_packet(struct worker *w, struct flow *f, struct flowstate *fs)
+{
+	const struct nfqueue_pkt *p = w->cur;
+
+	if (!p || fs->has_mac || !pkt_from_side(p, f, engine_local_side(w->e, f)))
+		return;
+	fs->indev = p->indev;
+	if (p->has_hwaddr) {
+		memcpy(fs->mac, p->hwaddr, 6);
+		fs->has_mac = 1;
+	}
+}
+
+static const char *ifname_of(struct worker *w, uint32_t ifindex)
+{
+	unsigned int slot = ifindex % DAEMON_IFCACHE;
+
+	if (!ifindex)
+		return NULL;
+	if (w->ifcache[slot].ifindex != ifindex) {
+		/* once per flow at most, and only on a cache miss */
+		if (!if_indextoname(ifindex, w->ifcache[slot].name))
+			return NULL;
+		w->ifcache[slot].ifindex = ifindex;
+	}
+	return w->ifcache[slot].name;
+}
+
+static void policy_input_of(struct worker *w, struct flow *f, const struct flowstate *fs,
+			    struct policy_input *in)
+{
+	uint8_t l = engine_local_side(w->e, f);
+	const struct apps_app *a;
+
+	policy_input_init(in);
+	if (fs->has_mac) {
+		in->has_mac = true;
+		memcpy(in->mac, fs->mac, 6);
+	} else if (f->has_mac) {
+		in->has_mac = true;
+		memcpy(in->mac, f->mac[l], 6);
+	}
+	in->family = f->key.family == 4 ? AF_INET : AF_INET6;
+	memcpy(in->addr, f->key.addr[l], 16);
+	in->ifname = ifname_of(w, fs->indev);
+	in->app_id = f->app_id;
+	if (f->app_id >= 0 && w->cfg->apps && (a = apps_get(w->cfg->apps, f->app_id)))
+		in->category_id = a->category;
+	in->proto_id = f->proto_app ? f->proto_app : -1;
+	in->proto_master_id = f->proto_master ? f->proto_master : -1;
+}
+
+/* Puts the flow's (device, server, port) in the block set: the device's
+ * next connection there is dropped by nft before any inspection. */
+static void verdict_block_set(struct worker *w, struct flow *f, struct flowstate *fs)
+{
+	struct daemon_ctx *d = w->d;
+	uint8_t l = engine_local_side(w->e, f), o = (uint8_t)!l;
+
+	if (fs->in_block_set || !d->nft || l != f->init_side ||
+	    (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP))
+		return;
+	fs->in_block_set = 1;
+	if (nft_block_add(d->nft, d->nftcfg.table, f->key.family, f->key.addr[l], f->key.addr[o],
+			  f->key.proto, f->key.port[o], d->main.block_timeout) == 0)
+		w->st.block_set_adds++;
+	else
+		w->st.block_set_errors++;
+}
+
+static uint32_t verdict_bits(const struct daemon_ctx *d, const struct flow *f, const struct flowstate *fs)
+{
+	const struct marks *m = &d->marks;
+	uint32_t bits = 0;
+
+	if (fs->action == POLICY_BLOCK)
+		return m->blocked;
+	if (fs->action == POLICY_QOS && fs->rule && policy_rule_class(fs->rule))
+		bits |= marks_class(m, policy_rule_class(fs->rule)->mark);
+	if (f->state == FLOW_DONE)
+		bits |= m->released;
+	return bits;
+}
+
+void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs)
+{
+	const struct policy *p = w->cfg->policy;
+	struct policy_input in;
+	uint32_t old = fs->bits;
+
+	policy_input_of(w, f, fs, &in);
+	fs->rule = p ? policy_match(p, &in, time(NULL), NULL) : NULL;
+	fs->action = fs->rule ? (uint8_t)policy_rule_action(fs->rule) : FS_NONE;
+	fs->bits = verdict_bits(w->d, f, fs);
+	if (fs->bits == old)
+		return;
+	if (fs->bits & w->d->marks.blocked) {
+		w->st.flows_blocked++;
+		verdict_block_set(w, f, fs);
+	} else if ((fs->bits & w->d->marks.released) && !(old & w->d->marks.released)) {
+		w->st.flows_released++;
+		if (fs->bits & w->d->marks.class_mask)
+			w->st.flows_qos++;
+	}
+}
+
+/* ---- events --------------------------------------------------------- */
+
+void verdict_write_outcome(yajl_gen g, const struct flowstate *fs)
+{
+	const struct policy_class *c;
+
+	json_key(g, "netify");
+	yajl_gen_map_open(g);
+	json_kv_str(g, "rule", fs && fs->rule ? policy_rule_name(fs->rule) : NULL);
+	json_kv_str(g, "action", fs && fs->action != FS_NONE ?
+		    policy_action_name((enum policy_action)fs->action) : "none");
+	c = fs && fs->rule && fs->action == POLICY_QOS ? policy_rule_class(fs->rule) : NULL;
+	json_kv_str(g, "class", c ? c->name : NULL);
+	json_kv_bool(g, "blocked", fs && fs->action == POLICY_BLOCK);
+	if (fs)
+		json_kv_int(g, "mark", fs->bits);
+	yajl_gen_map_close(g);
+}
+
+static void mac_text(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Sends the generator's event to the monitor, or stdout when replaying. */
+static void verdict_emit(struct worker *w)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	if (yajl_gen_get_buf(w->g, &buf, &len) == yajl_gen_status_ok) {
+		if (w->d->mon) {
+			if (monitor_publish(w->d->mon, (const char *)buf, len))
+				w->st.events_dropped++;
+		} else if (w->d->replay) {
+			fwrite(buf, 1, len, stdout);
+			fputc('\n', stdout);
+		}
+	}
+	yajl_gen_clear(w->g);
+	yajl_gen_reset(w->g, NULL);
+}
+
+static void on_flow_done(void *user, struct engine *e, struct flow *f)
+{
+	struct worker *w = user;
+	struct flowstate *fs = verdict_state(w, f);
+	char mac[18];
+
+	if (fs) {
+		verdict_note_packet(w, f, fs);
+		verdict_evaluate(w, f, fs);
+	}
+	if (!w->g || (!w->d->mon && !w->d->replay))
+		return;
+	flowjson_open(w->g, e, f);
+	if (fs && fs->has_mac && !f->has_mac) {
+		mac_text(fs->mac, mac, sizeof(mac));
+		json_kv_str(w->g, "local_mac", mac);
+	}
+	verdict_write_outcome(w->g, fs);
+	flowjson_close(w->g);
+	verdict_emit(w);
+}
+
+static void on_flow_update(void *user, struct engine *e, struct flow *f)
+{
+	struct worker *w = user;
+	struct flowstate *fs = verdict_state(w, f);
+
+	(void)e;
+	if (!fs)
+		return;
+	verdict_note_packet(w, f, fs);
+	verdict_evaluate(w, f, fs);
+}
+
+static void on_flow_purge(void *user, struct engine *e, struct flow *f, enum flow_purge why)
+{
+	struct worker *w = user;
+	yajl_gen g = w->g;
+
+	if (g && (w->d->mon || w->d->replay)) {
+		yajl_gen_map_open(g);
+		json_kv_str(g, "type", "flow_purge");
+		json_kv_str(g, "reason", flow_purge_name(why));
+		json_key(g, "flow");
+		yajl_gen_map_open(g);
+		json_kv_int(g, "flow_id", f->id);
+		json_kv_int(g, "last_seen_at", (long long)f->last_seen);
+		json_kv_int(g, "local_packets", f->packets[engine_local_side(e, f)]);
+		json_kv_int(g, "other_packets", f->packets[!engine_local_side(e, f)]);
+		verdict_write_outcome(g, f->user);
+		yajl_gen_map_close(g);
+		yajl_gen_map_close(g);
+		verdict_emit(w);
+	}
+	verdict_state_put(w, f);
+}
+
+void verdict_callbacks(struct worker *w, struct engine_callbacks *cb)
+{
+	cb->flow_done = on_flow_done;
+	cb->flow_update = on_flow_update;
+	cb->flow_purge = on_flow_purge;
+	cb->user = w;
+}
+
+/* ---- reload --------------------------------------------------------- */
+
+static void tuple_of(const struct flow *f, struct ct_tuple *t)
+{
+	uint8_t i = f->init_side, r = (uint8_t)!i;
+
+	memset(t, 0, sizeof(*t));
+	t->family = f->key.family;
+	memcpy(t->src, f->key.addr[i], 16);
+	memcpy(t->dst, f->key.addr[r], 16);
+	t->proto = f->key.proto;
+	t->sport = f->key.port[i];
+	t->dport = f->key.port[r];
+}
+
+/* Re-matches one flow under the new policy; a flow whose decision already
+ * reached the kernel gets its conntrack mark rewritten, so a now-blocked
+ * live connection is cut at its next packet and a now-allowed one flows. */
+static int reevaluate_one(void *user, struct flow *f)
+{
+	struct worker *w = user;
+	struct flowstate *fs = f->user;
+	struct ct_tuple t;
+	uint32_t old;
+
+	if (!fs)
+		return 0;
+	old = fs->bits;
+	verdict_evaluate(w, f, fs);
+	if (fs->bits == old || !fs->committed || !w->ct)
+		return 0;
+	tuple_of(f, &t);
+	if (ct_set_mark(w->ct, &t, fs->bits, w->d->marks.used) == 0) {
+		w->st.ct_updates++;
+	} else {
+		w->st.ct_errors++;
+		log_msg(LOG_DEBUG, "flow %u: conntrack mark: %s", f->id, strerror(errno));
+	}
+	return 0;
+}
+
+void verdict_reevaluate(struct worker *w)
+{
+	engine_foreach_flow(w->e, reevaluate_one, w);
+}
