@@ -315,12 +315,17 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 		meta_tls(f, m);
 	else
 		meta_proto(df, f, r->master, m);
-	if (r->master == NDPI_PROTOCOL_HTTP || r->app == NDPI_PROTOCOL_HTTP || f->http.url) {
-		m->is_http = r->master == NDPI_PROTOCOL_HTTP || r->app == NDPI_PROTOCOL_HTTP;
-		m->http_url = nz(f->http.url);
-		m->http_user_agent = nz(f->http.user_agent);
-		m->http_content_type = nz(f->http.content_type);
-		m->http_status = f->http.response_status_code;
+	m->is_http = r->master == NDPI_PROTOCOL_HTTP || r->app == NDPI_PROTOCOL_HTTP;
+	m->http_url = nz(f->http.url);
+	m->http_user_agent = nz(f->http.user_agent);
+	m->http_content_type = nz(f->http.content_type);
+	m->http_status = f->http.response_status_code;
+	/* netify's own parse fills what nDPI did not keep. */
+	if (df->extra.http_seen) {
+		if (!m->http_url)
+			m->http_url = nz(df->extra.http_url);
+		if (!m->http_user_agent)
+			m->http_user_agent = nz(df->extra.http_user_agent);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include "dnscache.h"
 #include "dpi.h"
 #include "engine.h"
+#include "http.h"
 #include "log.h"
 #include "util.h"
 
@@ -294,6 +295,20 @@ static void dns_meta(struct dpi_flow *df, const struct pkt *p)
 	x->n_dns_answers = (uint8_t)n;
 }
 
+/* The first HTTP request head of a flow, for the fields nDPI may not keep. */
+static void http_meta(struct dpi_flow *df, const struct pkt *p)
+{
+	struct meta_extra *x = dpi_flow_extra(df);
+	struct http_req req;
+
+	if (x->http_seen || p->l4proto != IPPROTO_TCP || p->payload_len < 16 ||
+	    http_parse_request(p->payload, p->payload_len, &req))
+		return;
+	x->http_seen = 1;
+	util_strlcpy(x->http_url, req.url, sizeof(x->http_url));
+	util_strlcpy(x->http_user_agent, req.user_agent, sizeof(x->http_user_agent));
+}
+
 static void learn_dns(struct engine *e, const struct pkt *p, uint64_t now_ms)
 {
 	if (!e->dns || p->sport != 53 || !p->payload_len)
@@ -311,6 +326,8 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint6
 
 	if (is_dns_port(p->sport) || is_dns_port(p->dport))
 		dns_meta(f->dpi, p);
+	else if (p->payload_len && f->packets[f->init_side] <= 8)
+		http_meta(f->dpi, p);
 	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
 	e->stats.inspected++;
 	f->detection_packets++;

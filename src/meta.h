@@ -9,11 +9,17 @@
 
 #include <stdint.h>
 
+#include "http.h"
+
 #define META_DNS_ANSWERS 4
 #define META_DNS_ANSWER_LEN 64
 
-/* What netify itself parses where nDPI keeps less (DNS answers). */
+/* What netify itself parses where nDPI keeps less (DNS answers, HTTP
+ * request fields nDPI did not store). */
 struct meta_extra {
+	uint8_t http_seen:1;
+	char http_url[HTTP_URL_MAX];
+	char http_user_agent[HTTP_UA_MAX];
 	uint16_t dns_qtype;
 	uint8_t dns_rcode;
 	uint8_t dns_is_response:1, dns_seen:1;

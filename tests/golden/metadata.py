@@ -61,6 +61,8 @@ FIELDS = {
 
 def norm(field, v):
     v = (v or "").strip()
+    if v.endswith(" (WEAK)"):
+        v = v[:-7]
     if field == "Certificate SHA-1":
         v = v.replace(":", "").upper()
     return v

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Builds every libFuzzer target tests/fuzz/fuzz_*.c with clang and runs it
+# for SECONDS. A target lists the sources it needs in its first comment
+# ("fuzz-sources: src/a.c src/b.c"). Prints TAP, one line per target.
+# Usage: tests/fuzz/run.sh SECONDS OUTDIR
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-20}
+out=${2:-$top/build/fuzz}
+mkdir -p "$out"
+targets=$(ls "$top"/tests/fuzz/fuzz_*.c 2>/dev/null)
+n=$(echo "$targets" | grep -c .)
+echo "1..$n"
+# config.h: from the check build if there is one, else a minimal probe.
+cfgdir=$(dirname "$(ls "$top"/build/*/config.h "$top"/config.h 2>/dev/null | head -1)")
+i=0
+for t in $targets; do
+	i=$((i + 1))
+	name=$(basename "$t" .c)
+	srcs=$(sed -n '1,/\*\//p' "$t" | grep -o 'src/[A-Za-z0-9_]*\.c' | sed "s#^#$top/#" | tr '\n' ' ')
+	bin=$out/$name
+	# shellcheck disable=SC2086
+	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-I"$cfgdir" -I"$top" -I"$top/src" -I/usr/include/ndpi "$t" $srcs -o "$bin" \
+		-lndpi -lgcrypt -lyajl -lpcap -lmnl -lnftnl -lnetfilter_queue -lm -lpthread \
+		>"$out/$name.build.log" 2>&1; then
+		echo "not ok $i - $name builds"
+		cat "$out/$name.build.log"
+		continue
+	fi
+	mkdir -p "$out/$name.corpus"
+	seeds=""
+	[ -d "$top/tests/fuzz/seeds/$name" ] && seeds="$top/tests/fuzz/seeds/$name"
+	# shellcheck disable=SC2086
+	if ASAN_OPTIONS=detect_leaks=0 "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 \
+		-artifact_prefix="$out/$name-" "$out/$name.corpus" $seeds >"$out/$name.log" 2>&1; then
+		runs=$(grep -o 'Done [0-9]* runs' "$out/$name.log" | grep -o '[0-9]*')
+		echo "ok $i - $name: ${runs:-?} inputs in ${secs}s, no crash"
+	else
+		echo "not ok $i - $name crashed"
+		tail -40 "$out/$name.log"
+	fi
+done
