@@ -68,6 +68,19 @@ test("every 'require' is implemented by the tier-3 LuCI stand-in", () => {
 	return problems(bad);
 });
 
+test("every 'require'd module is used by the view", () => {
+	const bad = [];
+	for (const v of views) {
+		const body = v.src.replace(/^\s*(['"])(use strict|require [^'"]+)\1;?\s*$/mg, '');
+		for (const r of v.requires) {
+			const alias = r.alias || r.name.replace(/.*\./, '');
+			if (!new RegExp(`\\b${alias}\\.`).test(body))
+				bad.push(`${path.basename(v.file)}: '${r.name}' required but unused`);
+		}
+	}
+	return problems(bad);
+});
+
 test('every rpc.declare object/method is granted in the ACL', () => {
 	const acl = loadJSON(ACL)['luci-app-netify'] || {};
 	const granted = (obj, m) => [ 'read', 'write' ].some((k) =>

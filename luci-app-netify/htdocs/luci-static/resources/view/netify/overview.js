@@ -3,7 +3,6 @@
 'require dom';
 'require poll';
 'require rpc';
-'require ui';
 
 /*
  * Overview: what the daemon is doing right now.  Read-only, so the page
