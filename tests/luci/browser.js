@@ -11,6 +11,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { spawn } = require('child_process');
 const { test, run } = require('./lib/tap');
 const uciFile = require('./lib/uci');
 const netify = require('./lib/netify');
@@ -38,13 +39,47 @@ if (!pw || !fs.existsSync(CHROMIUM)) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'netify-luci-'));
 const configFile = path.join(work, 'netify');
-fs.copyFileSync(path.join(here, 'fixtures/netify.config'), configFile);
+/* sockets of a test daemon live in the scratch directory */
+fs.writeFileSync(configFile, fs.readFileSync(path.join(here, 'fixtures/netify.config'), 'utf8').replace(
+	"config netify 'main'\n",
+	`config netify 'main'\n\toption control_socket '${work}/control.sock'\n\toption monitor_socket '${work}/monitor.sock'\n`));
 fs.mkdirSync(ART, { recursive: true });
+/* `netify rpc` finds the daemon's control socket through the config */
+process.env.NETIFY_CONFIG = configFile;
+
+/* a capture for a daemon to replay: NETIFY_TEST_CAPTURE or the shared corpus */
+const CAPTURE = [ process.env.NETIFY_TEST_CAPTURE,
+	path.join(netify.root, '..', 'shared/corpus/ndpi/pcap/whatsapp_login_call.pcap') ]
+	.filter(Boolean).find((p) => fs.existsSync(p));
+let daemonProc = null, daemonWhy = '';
 
 const rpcList = netify.rpcList();
 const NO_RPC = netify.binary() ? 'netify binary has no working `rpc` command yet' : 'no netify binary built';
 let srv, ctx, page, catalog = null, daemon = false;
-const NO_DAEMON = () => rpcList ? 'no netify daemon running (`netify rpc call status` says running:false)' : NO_RPC;
+const NO_DAEMON = () => rpcList ? `no netify daemon answers (${daemonWhy})` : NO_RPC;
+
+/*
+ * Start `netify run --replay CAPTURE --pace` and wait up to 5 s for it to
+ * answer `rpc call status` with running:true.  Returns why not otherwise.
+ */
+async function startDaemon() {
+	if (!rpcList)
+		return NO_RPC;
+	if (!netify.hasCommand('run'))
+		return '`netify run` is not part of this build';
+	if (!CAPTURE)
+		return 'no capture (set NETIFY_TEST_CAPTURE)';
+	daemonProc = spawn(netify.binary(), [ 'run', '-c', configFile, '-r', CAPTURE, '--pace' ],
+		{ stdio: [ 'ignore', 'ignore', 'ignore' ] });
+	for (let i = 0; i < 25; i++) {
+		if ((rpcCall('status') || {}).running === true)
+			return '';
+		if (daemonProc.exitCode !== null)
+			return `replay of ${path.basename(CAPTURE)} ended without serving the control socket`;
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	return 'the replaying daemon never reported running:true';
+}
 const pageErrors = [];
 
 function rpcCall(method, args) {
@@ -82,7 +117,8 @@ test('test server and headless Chromium start', async () => {
 	page = ctx.pages()[0] || await ctx.newPage();
 	page.on('pageerror', (e) => pageErrors.push(e.message));
 	page.setDefaultTimeout(10000);
-	daemon = !!(rpcList && (rpcCall('status') || {}).running === true);
+	daemonWhy = await startDaemon();
+	daemon = daemonWhy === '';
 	if (daemon)
 		catalog = rpcCall('apps');
 });
@@ -178,14 +214,14 @@ test('the rule names WhatsApp from the daemon catalog', () => {
 test('`netify uci export` reads the saved file back unchanged', () => {
 	const v = srv.store.lastValidation;
 	if (!v || v.export === 'skipped')
-		return { skip: 'netify has no `uci` command yet' };
+		return { skip: netify.binary() ? 'netify has no `uci` command yet' : 'no netify binary built' };
 	return v.export === 'same' ? null : { fail: v.detail };
 });
 
 test('`netify check` accepts the saved file', () => {
 	const v = srv.store.lastValidation;
 	if (!v || v.check === 'skipped')
-		return { skip: 'netify has no `check` command yet' };
+		return { skip: netify.binary() ? 'netify has no `check` command yet' : 'no netify binary built' };
 	return v.check === 'passed' ? null : { fail: v.detail };
 });
 
@@ -261,6 +297,8 @@ test('rules: the Test button shows the daemon\'s verdict', async () => {
 });
 
 run().then(async (failed) => {
+	if (daemonProc && daemonProc.exitCode === null)
+		daemonProc.kill('SIGTERM');
 	if (ctx)
 		await ctx.close();
 	if (srv)

@@ -135,8 +135,12 @@ var AppPicker = ui.AbstractElement.extend({
 	},
 
 	updateSummary: function() {
-		var v = this.getValue();
-		dom.content(this.summary, v.length ? _('Selected: %s').format(v.join(', ')) : _('No application selected'));
+		var labels = {};
+
+		(this.catalog.apps || []).forEach(function(a) { labels[a.tag] = a.label || a.tag; });
+		dom.content(this.summary, this.getValue().length
+			? _('Selected: %s').format(this.getValue().map(function(t) { return labels[t] || t; }).join(', '))
+			: _('No application selected'));
 	},
 
 	render: function() {
