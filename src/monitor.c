@@ -1030,6 +1030,9 @@ void monitor_stop(struct monitor *m)
 		mon_wake(m);
 		pthread_join(m->thread, NULL);
 		m->running = false;
+		/* last events out, best effort: what the sockets take now */
+		while (mon_drain(m))
+			;
 	}
 	for (i = 0; i < m->n_slots; i++)
 		if (m->clients[i].in_use)

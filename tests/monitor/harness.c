@@ -4,12 +4,12 @@
  *   monitor_harness --unix PATH [--tcp ADDR] [--netify-unix PATH]
  *       [--control PATH] [--events N] [--size BYTES] [--threads T]
  *       [--wait-clients K] [--interval-ms MS] [--client-buf B]
- *       [--linger-ms MS] [--json-save DIR]
+ *       [--linger-ms MS] [--json-save DIR] [--slots N] [--rate EVENTS_PER_S]
  *
  * Waits for K stream clients, publishes N flow events from T threads (as
  * fast as they go), lingers, then prints the monitor counters as JSON on
  * stdout. SIGTERM ends the linger early. "--netify-unix" opens a second
- * Unix listener... through a second monitor with the Netify framing.
+ * monitor whose Unix listener uses the Netify framing.
  */
 #include "config.h"
 
@@ -30,6 +30,8 @@ struct harness {
 	struct monitor *m, *m2;
 	unsigned events, size, threads, wait_clients;
 	unsigned linger_ms;
+	unsigned rate;		/* events per second, 0 = as fast as possible */
+	uint64_t start_ns;
 	_Atomic unsigned next;
 	unsigned reloads;
 };
@@ -70,7 +72,7 @@ static void flow_fields(yajl_gen g, unsigned i, unsigned pad)
 
 	snprintf(ip, sizeof(ip), "192.168.1.%u", 10 + i % 4);
 	snprintf(host, sizeof(host), "host%u.example.com", i);
-	kv_int(g, "id", i);
+	kv_int(g, "flow_id", i);
 	kv_int(g, "ip_version", 4);
 	kv_int(g, "ip_protocol", 6);
 	kv_str(g, "local_mac", "aa:bb:cc:dd:ee:0f");
@@ -78,7 +80,9 @@ static void flow_fields(yajl_gen g, unsigned i, unsigned pad)
 	kv_int(g, "local_port", 40000 + i % 20000);
 	kv_str(g, "other_ip", "203.0.113.7");
 	kv_int(g, "other_port", 443);
+	kv_int(g, "detected_protocol", 7 + i % 4);
 	kv_str(g, "detected_protocol_name", protos[i % 4]);
+	kv_int(g, "detected_application", 100 + i % 4);
 	kv_str(g, "detected_application_name", apps[i % 4]);
 	kv_str(g, "host_server_name", host);
 	kv_str(g, "device", i % 2 ? "kid_phone" : "laptop");
@@ -95,6 +99,31 @@ static void flow_fields(yajl_gen g, unsigned i, unsigned pad)
 	}
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps while event i is ahead of the --rate schedule. */
+static void pace(const struct harness *h, unsigned i)
+{
+	uint64_t due, now;
+	struct timespec ts;
+
+	if (!h->rate)
+		return;
+	due = h->start_ns + (uint64_t)i * 1000000000u / h->rate;
+	now = now_ns();
+	if (due > now + 1000000) {
+		ts.tv_sec = (time_t)((due - now) / 1000000000u);
+		ts.tv_nsec = (long)((due - now) % 1000000000u);
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void *publisher(void *arg)
 {
 	struct harness *h = arg;
@@ -102,6 +131,7 @@ static void *publisher(void *arg)
 	unsigned i;
 
 	while ((i = atomic_fetch_add(&h->next, 1)) < h->events) {
+		pace(h, i);
 		yajl_gen_clear(g);
 		yajl_gen_reset(g, NULL);
 		yajl_gen_map_open(g);
@@ -151,7 +181,7 @@ static void status_fields(void *ctx, yajl_gen g)
 
 	kv_str(g, "version", PACKAGE_VERSION);
 	kv_int(g, "uptime", 1);
-	kv_int(g, "flows", atomic_load(&h->next));
+	kv_int(g, "flows", atomic_load(&h->next) < h->events ? atomic_load(&h->next) : h->events);
 	yajl_gen_string(g, (const unsigned char *)"queues", 6);
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
@@ -245,7 +275,7 @@ static void parse_args(int argc, char **argv, struct harness *h, struct monitor_
 		{ "control", 1, 0, 'c' }, { "events", 1, 0, 'n' }, { "size", 1, 0, 's' },
 		{ "threads", 1, 0, 'T' }, { "wait-clients", 1, 0, 'w' },
 		{ "interval-ms", 1, 0, 'i' }, { "client-buf", 1, 0, 'b' },
-		{ "linger-ms", 1, 0, 'l' }, { "json-save", 1, 0, 'j' }, { "slots", 1, 0, 'q' },
+		{ "linger-ms", 1, 0, 'l' }, { "json-save", 1, 0, 'j' }, { "slots", 1, 0, 'q' }, { "rate", 1, 0, 'r' },
 		{ 0, 0, 0, 0 },
 	};
 	int o;
@@ -265,6 +295,7 @@ static void parse_args(int argc, char **argv, struct harness *h, struct monitor_
 		case 'l': h->linger_ms = (unsigned)atoi(optarg); break;
 		case 'j': c->json_save_dir = optarg; break;
 		case 'q': c->queue_slots = (uint32_t)atoi(optarg); break;
+		case 'r': h->rate = (unsigned)atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -327,6 +358,7 @@ static void run(struct harness *h)
 	unsigned lingered = 0;
 
 	wait_clients(h);
+	h->start_ns = now_ns();
 	for (i = 0; i < n; i++)
 		pthread_create(&th[i], NULL, publisher, h);
 	for (i = 0; i < n; i++)
