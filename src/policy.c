@@ -147,6 +147,60 @@ static const struct policy_opt policy_group_opts[] = {
 };
 #undef G
 
+/* Length of the valid UTF-8 sequence at @p, 0 if it is not one. */
+static unsigned int policy_utf8_seq(const unsigned char *p)
+{
+	unsigned int cp, n;
+
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0)
+		n = 1, cp = *p & 0x1f;
+	else if ((*p & 0xf0) == 0xe0)
+		n = 2, cp = *p & 0x0f;
+	else if ((*p & 0xf8) == 0xf0)
+		n = 3, cp = *p & 0x07;
+	else
+		return 0;
+	for (unsigned int i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+	    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+static bool policy_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned int n;
+
+	for (; *p; p += n)
+		if (!(n = policy_utf8_seq(p)))
+			return false;
+	return true;
+}
+
+/* Messages quote the user's bytes and end up in JSON: keep them UTF-8. */
+static void policy_utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	unsigned int n;
+
+	for (; *p; p += n) {
+		n = policy_utf8_seq(p);
+		if (!n) {
+			*p = '?';
+			n = 1;
+		}
+	}
+}
+
 struct policy_load_ctx {
 	struct policy *p;
 	const struct policy_names *names;
@@ -187,6 +241,7 @@ static void policy_verr(struct policy_load_ctx *c, int line,
 	if (n >= 0 && (size_t)n < POLICY_ERROR_LEN)
 		snprintf(e->msg[e->count] + n, POLICY_ERROR_LEN - (size_t)n,
 			 "%s", msg);
+	policy_utf8_scrub(e->msg[e->count]);
 	e->count++;
 }
 
@@ -205,40 +260,6 @@ static void policy_err(struct policy_load_ctx *c, int line,
 }
 
 /* ---- value parsers ---- */
-
-static bool policy_utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned int cp, n;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0)
-			n = 1, cp = *p & 0x1f;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 2, cp = *p & 0x0f;
-		else if ((*p & 0xf8) == 0xf0)
-			n = 3, cp = *p & 0x07;
-		else
-			return false;
-		for (unsigned int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
 
 static int policy_parse_bool(const char *v, bool *out)
 {
@@ -1178,6 +1199,8 @@ static void policy_uci_error(struct policy_load_ctx *c,
 	if (c->errs && c->errs->count < POLICY_ERRORS_MAX)
 		snprintf(c->errs->msg[c->errs->count++], POLICY_ERROR_LEN,
 			 "%s", buf);
+	if (c->errs && c->errs->count)
+		policy_utf8_scrub(c->errs->msg[c->errs->count - 1]);
 }
 
 static struct policy *policy_load_pkg(struct policy_load_ctx *c, int rc,

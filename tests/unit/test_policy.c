@@ -342,7 +342,7 @@ static void test_errors_sections(void **state)
 	expect_error("config class 'bulk'\n\toption mark '1'\n"
 		     "\toption label 'bad \xc3\x28'\n",
 		     NF "3: class 'bulk': option 'label': invalid value "
-		     "'bad \xc3\x28'");
+		     "'bad ?('");
 	expect_error("config netify 'main'\n\toption mark_mask '0x0000f000'\n"
 		     "config class 'c'\n\toption mark '15'\n"
 		     "config netify_x 'y'\n",
