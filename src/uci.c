@@ -140,7 +140,10 @@ static void cur_skip_ws(struct uci_cur *c)
 		c->pos++;
 }
 
-/* Copy the byte at pos down to *target: in-place unquoting. */
+/*
+ * Copy the byte at pos down to *target: in-place unquoting.  Callers have
+ * just read a non-zero byte at pos, so pos < lend, and target <= pos.
+ */
 static void cur_addc(struct uci_cur *c, size_t *target)
 {
 	c->buf[(*target)++] = c->buf[c->pos++];
