@@ -24,6 +24,7 @@ struct flow_table {
 	struct flow *flows;
 	uint32_t *buckets;
 	uint32_t capacity, mask, free_head, next_id;
+	uint32_t fresh;		/* entries never used yet start here */
 	uint64_t seed;
 	struct lru lru[__LRU_MAX];
 	uint32_t timeout_ms[__LRU_MAX];
@@ -77,7 +78,8 @@ struct flow_table *flow_table_new(uint32_t capacity, uint64_t seed, const struct
 				  flow_purge_cb purge, void *user)
 {
 	struct flow_table *t;
-	uint32_t nb = 1, i;
+	uint32_t nb = 1;
+	int i;
 
 	if (!capacity || capacity > (1u << 28))
 		return NULL;
@@ -91,8 +93,9 @@ struct flow_table *flow_table_new(uint32_t capacity, uint64_t seed, const struct
 	if (!t->flows || !t->buckets)
 		goto out_free;
 	memset(t->buckets, 0xff, nb * sizeof(*t->buckets));
-	for (i = 0; i < capacity; i++)
-		t->flows[i].hnext = i + 1 < capacity ? i + 1 : FLOW_NONE;
+	/* Entries are handed out in order before the free list is used, so
+	 * calloc's untouched pages of a big, mostly empty table cost no RAM. */
+	t->free_head = FLOW_NONE;
 	for (i = 0; i < __LRU_MAX; i++)
 		t->lru[i].head = t->lru[i].tail = FLOW_NONE;
 	t->capacity = capacity;
@@ -209,6 +212,8 @@ static struct flow *flow_alloc(struct flow_table *t)
 {
 	struct flow *f;
 
+	if (t->free_head == FLOW_NONE && t->fresh < t->capacity)
+		return &t->flows[t->fresh++];
 	if (t->free_head == FLOW_NONE) {
 		f = oldest_flow(t);
 		if (!f)
@@ -295,7 +300,7 @@ int flow_foreach(struct flow_table *t, int (*fn)(void *user, struct flow *f), vo
 	uint32_t i;
 	int rc;
 
-	for (i = 0; i < t->capacity; i++) {
+	for (i = 0; i < t->fresh; i++) {
 		if (!t->flows[i].in_use)
 			continue;
 		rc = fn(user, &t->flows[i]);

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Benchmark (not a test): netify classify vs Debian's ndpiReader 4.2 on the
+# same large capture built from the corpus, in the same run. Prints packets/s
+# of each, the ratio, peak RSS of each, and netify's memory per flow.
+# Usage: tests/bench/classify_bench.sh [REPEATS]   (default 20)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+reps=${1:-20}
+corpus=${NETIFY_CORPUS:-$top/../shared/corpus/ndpi}/pcap
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+"$top/scripts/deps" build test >/dev/null || exit 1
+netify=${NETIFY:-$("$top/scripts/build" release)} || exit 1
+command -v ndpiReader >/dev/null || { echo "ndpiReader missing (apt install libndpi-bin)"; exit 1; }
+
+cc -O2 -o "$work/mkbench" "$top/tests/bench/mkbench.c" -lpcap || exit 1
+cc -O2 -I"$top/src" $(pkg-config --cflags libndpi) -o "$work/sizes" "$top/tests/bench/sizes.c" \
+	$(pkg-config --libs libndpi) || exit 1
+# The 12 largest untagged Ethernet captures of the corpus.
+inputs=$(for f in "$corpus"/*.pcap; do
+	[ "$(tcpdump -r "$f" -c 1 -e 2>/dev/null | grep -c 'ethertype IPv\|ethertype 802.1Q')" = 1 ] || continue
+	tcpdump -r "$f" -c 1 -e 2>/dev/null | grep -q 802.1Q && continue
+	echo "$(stat -c %s "$f") $f"
+done | sort -rn | head -12 | cut -d' ' -f2)
+"$work/mkbench" "$work/bench.pcap" "$reps" $inputs || exit 1
+pkts=$(tcpdump -r "$work/bench.pcap" -q 2>/dev/null | wc -l)
+echo "input: $(echo "$inputs" | wc -l) captures x $reps VLAN repetitions = $pkts packets, $(du -h "$work/bench.pcap" | cut -f1)"
+
+measure() {	# name cmd...: prints "seconds rss_kb"
+	name=$1; shift
+	/usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err"
+	cat "$work/$name.time"
+}
+# Warm the page cache, then run each twice and keep the faster.
+cat "$work/bench.pcap" >/dev/null
+best() {
+	a=$(measure "$@"); b=$(measure "$@")
+	echo "$a
+$b" | sort -n | head -1
+}
+n=$(best netify "$netify" classify --flows 1048576 "$work/bench.pcap")
+n0=$(best netify0 "$netify" classify --flows 1048576 --budget 0 "$work/bench.pcap")
+r=$(best ndpi ndpiReader -i "$work/bench.pcap" -q -v 0)
+# Start-up cost (nDPI's automata and IP lists) on a one-capture input, to
+# report steady-state rates beside the end-to-end ones.
+"$work/mkbench" "$work/tiny.pcap" 1 "$corpus/bfd.pcap"
+ni=$(best netify_i "$netify" classify "$work/tiny.pcap")
+ri=$(best ndpi_i ndpiReader -i "$work/tiny.pcap" -q -v 0)
+flows=$(grep -c '"type":"flow"' "$work/netify.out")
+awk -v p="$pkts" -v n="$n" -v n0="$n0" -v r="$r" -v ni="$ni" -v ri="$ri" -v flows="$flows" 'BEGIN {
+	split(n, a, " "); split(n0, b, " "); split(r, c, " "); split(ni, x, " "); split(ri, y, " ");
+	printf "netify (budget 32) : %8.0f packets/s  %6.2f s  peak RSS %7d KiB\n", p / a[1], a[1], a[2];
+	printf "netify (no budget) : %8.0f packets/s  %6.2f s  peak RSS %7d KiB\n", p / b[1], b[1], b[2];
+	printf "ndpiReader 4.2     : %8.0f packets/s  %6.2f s  peak RSS %7d KiB\n", p / c[1], c[1], c[2];
+	printf "ratio netify/ndpiReader packets/s: %.2fx (budget 32), %.2fx (no budget)\n", c[1] / a[1], c[1] / b[1];
+	printf "start-up: netify %.2f s, ndpiReader %.2f s\n", x[1], y[1];
+	if (a[1] > x[1] && c[1] > y[1])
+		printf "steady state: netify %.0f packets/s, ndpiReader %.0f packets/s, ratio %.2fx\n",
+			p / (a[1] - x[1]), p / (c[1] - y[1]), (c[1] - y[1]) / (a[1] - x[1]);
+	printf "ratio peak RSS netify/ndpiReader: %.2f\n", a[2] / c[2];
+	printf "flows: %d\n", flows;
+}'
+"$work/sizes" | awk '
+	/flow_record/ { rec = $2 } /meta_extra/ { extra = $2 } /ndpi_flow/ { nd = $2 }
+	END {
+		printf "netify memory per flow after inspection: %d bytes (table entry)\n", rec;
+		printf "netify memory per flow while inspected: %d bytes (entry + own metadata + pool link) on top of nDPI flow state %d bytes\n", rec + extra + 8, nd;
+	}'
+# Marginal RSS per flow: the same input at two sizes, all flows kept.
+half=$((reps / 2))
+"$work/mkbench" "$work/half.pcap" "$half" $inputs
+h=$(best half "$netify" classify --flows 1048576 "$work/half.pcap")
+hflows=$(grep -c '"type":"flow"' "$work/half.out")
+awk -v n="$n" -v h="$h" -v f="$flows" -v hf="$hflows" 'BEGIN {
+	split(n, a, " "); split(h, b, " ");
+	if (f > hf) printf "marginal peak RSS per flow (incl. nDPI allocations): %.0f bytes\n", (a[2] - b[2]) * 1024 / (f - hf);
+}'
