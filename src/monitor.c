@@ -861,16 +861,24 @@ static void mon_event(struct monitor *m, const struct epoll_event *ev)
 	(void)r;
 }
 
-/* Sleeps only when the ring is empty. Producers wake us through the
- * eventfd only when `sleeping` is set, so a busy stream costs them no
- * system call; the fences order the flag against the ring's slots. */
-static int mon_wait(struct monitor *m, struct epoll_event *evs, bool busy)
+/* While events flow, the io thread naps MON_NAP_MS between drains and
+ * producers never make a system call for it; after MON_IDLE_NAPS empty naps
+ * it sleeps for good with `sleeping` set, and the next producer wakes it
+ * through the eventfd. The fences order the flag against the ring's slots. */
+#define MON_NAP_MS	5
+#define MON_IDLE_NAPS	20
+
+static int mon_wait(struct monitor *m, struct epoll_event *evs, bool busy, unsigned *naps)
 {
 	size_t len;
 	int n;
 
 	if (busy)
 		return epoll_wait(m->epfd, evs, MON_EPOLL_MAX, 0);
+	if (*naps < MON_IDLE_NAPS) {
+		(*naps)++;
+		return epoll_wait(m->epfd, evs, MON_EPOLL_MAX, MON_NAP_MS);
+	}
 	atomic_store(&m->sleeping, 1);
 	atomic_thread_fence(memory_order_seq_cst);
 	busy = evring_peek(m->ring, &len) != NULL;
@@ -884,14 +892,18 @@ static void *mon_thread(void *arg)
 {
 	struct monitor *m = arg;
 	struct epoll_event evs[MON_EPOLL_MAX];
+	unsigned naps = 0, drained;
 	bool busy = false;
 	int i, n;
 
 	while (!atomic_load(&m->stop)) {
-		n = mon_wait(m, evs, busy);
+		n = mon_wait(m, evs, busy, &naps);
 		for (i = 0; i < n; i++)
 			mon_event(m, &evs[i]);
-		busy = mon_drain(m) == MON_BATCH;
+		drained = mon_drain(m);
+		busy = drained == MON_BATCH;
+		if (drained)
+			naps = 0;
 	}
 	return NULL;
 }
