@@ -653,7 +653,7 @@ static void apps_check_rules(struct apps_ctx *ctx)
 	size_t i;
 
 	for (i = 0; i < db->doms.n_rules; i++) {
-		struct domset_rule *r = &db->doms.rules[i];
+		struct domset_rule *r = domset_rule_at(&db->doms, (uint32_t)i);
 
 		if (r->value >= 0 && apps_search(db, r->value) < 0) {
 			apps_err_at(ctx, r->file, r->line,
@@ -695,7 +695,8 @@ static void apps_check_ndpi(struct apps_ctx *ctx)
 		db->ndpi[kept++] = *r;
 	}
 	db->n_ndpi = kept;
-	qsort(db->ndpi, db->n_ndpi, sizeof(*db->ndpi), apps_cmp_ndpi);
+	if (db->n_ndpi)
+		qsort(db->ndpi, db->n_ndpi, sizeof(*db->ndpi), apps_cmp_ndpi);
 }
 
 static int apps_finish(struct apps_ctx *ctx)
