@@ -103,24 +103,43 @@ static int evring_claim(struct evring *r, uint64_t *ticket)
 	}
 }
 
+void *evring_reserve(struct evring *r, uint64_t *ticket)
+{
+	if (evring_claim(r, ticket) < 0) {
+		atomic_fetch_add_explicit(&r->full, 1, memory_order_relaxed);
+		return NULL;
+	}
+	return evring_slot(r, *ticket)->data;
+}
+
+void evring_commit(struct evring *r, uint64_t ticket, size_t len)
+{
+	struct evslot *s = evring_slot(r, ticket);
+
+	s->len = (uint32_t)(len < r->slot_size ? len : r->slot_size);
+	atomic_store_explicit(&s->seq, ticket + 1, memory_order_release);
+	atomic_fetch_add_explicit(&r->pushed, 1, memory_order_relaxed);
+}
+
+uint32_t evring_slot_size(const struct evring *r)
+{
+	return r->slot_size;
+}
+
 int evring_push(struct evring *r, const void *msg, size_t len)
 {
-	struct evslot *s;
 	uint64_t ticket;
+	void *p;
 
 	if (len > r->slot_size) {
 		atomic_fetch_add_explicit(&r->oversize, 1, memory_order_relaxed);
 		return -1;
 	}
-	if (evring_claim(r, &ticket) < 0) {
-		atomic_fetch_add_explicit(&r->full, 1, memory_order_relaxed);
+	p = evring_reserve(r, &ticket);
+	if (!p)
 		return -1;
-	}
-	s = evring_slot(r, ticket);
-	memcpy(s->data, msg, len);
-	s->len = (uint32_t)len;
-	atomic_store_explicit(&s->seq, ticket + 1, memory_order_release);
-	atomic_fetch_add_explicit(&r->pushed, 1, memory_order_relaxed);
+	memcpy(p, msg, len);
+	evring_commit(r, ticket, len);
 	return 0;
 }
 

@@ -30,6 +30,17 @@ void evring_free(struct evring *r);
 int evring_push(struct evring *r, const void *msg, size_t len);
 
 /**
+ * evring_reserve - claim a slot to fill in place (no copy): returns where to
+ * write up to the slot size, or NULL when full (counted). Every reserve must
+ * be followed by evring_commit(); the consumer waits for it in order.
+ */
+void *evring_reserve(struct evring *r, uint64_t *ticket);
+/** evring_commit - publish @len bytes written into a reserved slot */
+void evring_commit(struct evring *r, uint64_t ticket, size_t len);
+/** evring_slot_size - bytes a slot holds */
+uint32_t evring_slot_size(const struct evring *r);
+
+/**
  * evring_peek - consumer only: the oldest message, or NULL when none is
  * ready. The pointer stays valid until evring_pop().
  */

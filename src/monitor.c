@@ -68,6 +68,9 @@ struct monitor {
 	struct monitor_ops ops;
 	void *ctx;
 	struct evring *ring;
+	struct evring *cap_ring;	/* unknown-flow pcaps; NULL when off */
+	_Atomic unsigned cap_claimed;	/* files promised (towards capture_max_files) */
+	_Atomic uint64_t cap_skipped;
 	int epfd;
 	struct mon_ep wake;		/* eventfd: events queued or stop */
 	struct mon_ep timer;		/* timerfd: status interval */
@@ -83,7 +86,7 @@ struct monitor {
 	struct {
 		_Atomic uint64_t events_sent, bytes_sent, clients, clients_total, clients_slow,
 			clients_rejected, junk_bytes, control_requests, control_rejected,
-			status_sent, json_save_errors;
+			status_sent, json_save_errors, captures;
 	} cnt;
 };
 
@@ -105,6 +108,8 @@ void monitor_cfg_defaults(struct monitor_cfg *cfg)
 	cfg->client_buf = 256 * 1024;
 	cfg->max_clients = 64;
 	cfg->version = PACKAGE_VERSION;
+	cfg->capture_max_files = 100;
+	cfg->capture_max_bytes = 65536;
 }
 
 int monitor_framing_parse(const char *s)
@@ -720,8 +725,9 @@ void monitor_stats(const struct monitor *m, struct monitor_stats *st)
 	LOAD(events_sent); LOAD(bytes_sent); LOAD(clients); LOAD(clients_total);
 	LOAD(clients_slow); LOAD(clients_rejected); LOAD(junk_bytes);
 	LOAD(control_requests); LOAD(control_rejected); LOAD(status_sent);
-	LOAD(json_save_errors);
+	LOAD(json_save_errors); LOAD(captures);
 #undef LOAD
+	st->captures_skipped = atomic_load_explicit(&m->cap_skipped, memory_order_relaxed);
 }
 
 void monitor_stats_json(const struct monitor *m, yajl_gen g)
@@ -744,7 +750,8 @@ void monitor_stats_json(const struct monitor *m, yajl_gen g)
 
 /* Writes dir/name through a temporary file and rename(), so readers see the
  * old file or the new one, never half of one. */
-static int mon_save_file(const char *dir, const char *name, const unsigned char *buf, size_t len)
+static int mon_save_file(const char *dir, const char *name, const unsigned char *buf, size_t len,
+			 bool newline)
 {
 	char tmp[4096], path[4096];
 	ssize_t w;
@@ -764,7 +771,7 @@ static int mon_save_file(const char *dir, const char *name, const unsigned char 
 		buf += w;
 		len -= (size_t)w;
 	}
-	if (!len && write(fd, "\n", 1) == 1 && close(fd) == 0) {
+	if (!len && (!newline || write(fd, "\n", 1) == 1) && close(fd) == 0) {
 		fd = -1;
 		r = rename(tmp, path);
 	}
@@ -789,7 +796,7 @@ static void mon_save_flows(struct monitor *m)
 		m->ops.flows(m->ctx, g);
 	yajl_gen_array_close(g);
 	if (mon_msg_close(g, &buf, &len) == 0 &&
-	    mon_save_file(m->cfg.json_save_dir, "flows.json", buf, len) == 0) {
+	    mon_save_file(m->cfg.json_save_dir, "flows.json", buf, len, true) == 0) {
 		yajl_gen_free(g);
 		return;
 	}
@@ -817,12 +824,101 @@ static void mon_status(struct monitor *m)
 		mon_broadcast(m, buf, len);
 		mon_flush_all(m);
 		if (m->cfg.json_save_dir &&
-		    mon_save_file(m->cfg.json_save_dir, "status.json", buf, len) < 0)
+		    mon_save_file(m->cfg.json_save_dir, "status.json", buf, len, true) < 0)
 			CNT_ADD(m, json_save_errors, 1);
 	}
 	yajl_gen_free(g);
 	if (m->cfg.json_save_dir)
 		mon_save_flows(m);
+}
+
+/* ---- unknown-flow captures ---- */
+
+static void mon_kick(struct monitor *m);
+
+static void mon_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* pcap files are in the writer's byte order */
+}
+
+/* Lays out a pcap file (global header, then records) at out; returns its
+ * length. Packets that would pass cap are left out. */
+static size_t mon_pcap_build(uint8_t *out, size_t cap, uint32_t linktype,
+			     const struct monitor_pkt *pkts, unsigned n)
+{
+	static const uint16_t ver[2] = { 2, 4 };
+	size_t off = 24;
+	unsigned i;
+
+	mon_put32(out, 0xa1b2c3d4);	/* microsecond timestamps */
+	memcpy(out + 4, ver, 4);
+	memset(out + 8, 0, 8);		/* thiszone, sigfigs */
+	mon_put32(out + 16, 65535);
+	mon_put32(out + 20, linktype);
+	for (i = 0; i < n; i++) {
+		if (!pkts[i].data || off + 16 + pkts[i].caplen > cap)
+			break;
+		mon_put32(out + off, (uint32_t)(pkts[i].ts_us / 1000000));
+		mon_put32(out + off + 4, (uint32_t)(pkts[i].ts_us % 1000000));
+		mon_put32(out + off + 8, pkts[i].caplen);
+		mon_put32(out + off + 12, pkts[i].len > pkts[i].caplen ? pkts[i].len : pkts[i].caplen);
+		memcpy(out + off + 16, pkts[i].data, pkts[i].caplen);
+		off += 16 + pkts[i].caplen;
+	}
+	return off;
+}
+
+int monitor_capture(struct monitor *m, uint32_t flow_id, uint32_t linktype,
+		    const struct monitor_pkt *pkts, unsigned n)
+{
+	uint64_t ticket;
+	uint8_t *slot;
+	size_t len;
+
+	if (!m->cap_ring)
+		return -1;
+	if (atomic_fetch_add(&m->cap_claimed, 1) >= m->cfg.capture_max_files)
+		goto out_skip;
+	slot = evring_reserve(m->cap_ring, &ticket);
+	if (!slot) {
+		atomic_fetch_sub(&m->cap_claimed, 1);	/* no file: give the place back */
+		goto out_skip;
+	}
+	memcpy(slot, &flow_id, sizeof(flow_id));
+	len = mon_pcap_build(slot + sizeof(flow_id), m->cfg.capture_max_bytes, linktype, pkts, n);
+	evring_commit(m->cap_ring, ticket, sizeof(flow_id) + len);
+	mon_kick(m);
+	return 0;
+
+out_skip:
+	atomic_fetch_add_explicit(&m->cap_skipped, 1, memory_order_relaxed);
+	return -1;
+}
+
+static void mon_capture_write(struct monitor *m, const uint8_t *msg, size_t len)
+{
+	char name[64];
+	uint32_t flow_id;
+
+	memcpy(&flow_id, msg, sizeof(flow_id));
+	snprintf(name, sizeof(name), "unknown-%u-%llu.pcap", flow_id,
+		 (unsigned long long)mon_now_ms());
+	if (mon_save_file(m->cfg.capture_dir, name, msg + sizeof(flow_id),
+			  len - sizeof(flow_id), false) == 0)
+		CNT_ADD(m, captures, 1);
+	else
+		atomic_fetch_add_explicit(&m->cap_skipped, 1, memory_order_relaxed);
+}
+
+static void mon_capture_drain(struct monitor *m)
+{
+	const void *msg;
+	size_t len;
+
+	while (m->cap_ring && (msg = evring_peek(m->cap_ring, &len))) {
+		mon_capture_write(m, msg, len);
+		evring_pop(m->cap_ring);
+	}
 }
 
 /* ---- the io thread ---- */
@@ -901,11 +997,21 @@ static void *mon_thread(void *arg)
 		for (i = 0; i < n; i++)
 			mon_event(m, &evs[i]);
 		drained = mon_drain(m);
+		mon_capture_drain(m);
 		busy = drained == MON_BATCH;
 		if (drained)
 			naps = 0;
 	}
 	return NULL;
+}
+
+/* After a push: wakes the io thread only if it went to sleep for good. */
+static void mon_kick(struct monitor *m)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&m->sleeping, memory_order_relaxed) &&
+	    atomic_exchange(&m->sleeping, 0))
+		mon_wake(m);
 }
 
 int monitor_publish(struct monitor *m, const char *json, size_t len)
@@ -914,10 +1020,7 @@ int monitor_publish(struct monitor *m, const char *json, size_t len)
 		len--;
 	if (evring_push(m->ring, json, len) < 0)
 		return -1;
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&m->sleeping, memory_order_relaxed) &&
-	    atomic_exchange(&m->sleeping, 0))
-		mon_wake(m);
+	mon_kick(m);
 	return 0;
 }
 
@@ -980,6 +1083,8 @@ static void mon_cfg_fill(struct monitor_cfg *c)
 		c->client_buf = d.client_buf;
 	if (!c->max_clients)
 		c->max_clients = d.max_clients;
+	if (c->capture_max_bytes < 1024)
+		c->capture_max_bytes = d.capture_max_bytes;
 	if (c->unix_framing >= __MONITOR_FRAMING_MAX)
 		c->unix_framing = MONITOR_FRAMING_NDJSON;
 }
@@ -1002,6 +1107,10 @@ struct monitor *monitor_new(const struct monitor_cfg *cfg, const struct monitor_
 	m->clients = calloc(m->n_slots, sizeof(*m->clients));
 	m->ring = evring_new(m->cfg.queue_slots, m->cfg.event_max);
 	if (!m->clients || !m->ring)
+		goto out_free;
+	/* a few files in flight is plenty: unknown flows are the exception */
+	if (m->cfg.capture_dir &&
+	    !(m->cap_ring = evring_new(8, sizeof(uint32_t) + m->cfg.capture_max_bytes)))
 		goto out_free;
 	for (i = 0; i < m->n_slots; i++)
 		m->clients[i].ep.fd = -1;
@@ -1045,6 +1154,7 @@ void monitor_stop(struct monitor *m)
 		/* last events out, best effort: what the sockets take now */
 		while (mon_drain(m))
 			;
+		mon_capture_drain(m);
 	}
 	for (i = 0; i < m->n_slots; i++)
 		if (m->clients[i].in_use)
@@ -1071,6 +1181,7 @@ void monitor_free(struct monitor *m)
 	if (m->epfd >= 0)
 		close(m->epfd);
 	evring_free(m->ring);
+	evring_free(m->cap_ring);
 	free(m->clients);
 	free(m);
 }

@@ -717,6 +717,99 @@ static void test_socket_file_rules(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* Reads a pcap file written by the monitor: returns the record count, or -1. */
+static int pcap_records(const char *path, uint32_t *linktype, uint32_t *first_len)
+{
+	uint8_t buf[70000];
+	FILE *f = fopen(path, "rb");
+	size_t n, off = 24;
+	uint32_t magic, caplen;
+	int recs = 0;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	memcpy(&magic, buf, 4);
+	if (n < 24 || magic != 0xa1b2c3d4)
+		return -1;
+	memcpy(linktype, buf + 20, 4);
+	while (off + 16 <= n) {
+		memcpy(&caplen, buf + off + 8, 4);
+		if (!recs)
+			*first_len = caplen;
+		off += 16 + caplen;
+		recs++;
+	}
+	return off == n ? recs : -1;
+}
+
+static unsigned count_pcaps(const char *dir, char *last, size_t lastlen)
+{
+	char cmd[256];
+	FILE *p;
+	unsigned n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/unknown-*.pcap 2>/dev/null", dir);
+	p = popen(cmd, "r");
+	while (p && fgets(last, (int)lastlen, p)) {
+		last[strcspn(last, "\n")] = '\0';
+		n++;
+	}
+	if (p)
+		pclose(p);
+	return n;
+}
+
+static void test_capture_unknown(void **state)
+{
+	struct monitor_cfg c;
+	struct monitor *m;
+	struct monitor_stats st;
+	uint8_t pkt[1500];
+	struct monitor_pkt pkts[60];
+	char dir[128], last[256];
+	uint32_t lt = 0, first = 0;
+	unsigned i;
+
+	snprintf(dir, sizeof(dir), "%s/cap", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	memset(pkt, 0x45, sizeof(pkt));
+	for (i = 0; i < 60; i++)
+		pkts[i] = (struct monitor_pkt){ 1700000000000000ull + i, pkt, 1000 + i, 1400 };
+	base_cfg(&c, "cap.sock");
+	c.capture_dir = dir;
+	c.capture_max_files = 2;
+	c.capture_max_bytes = 8192;
+	m = start(&c);
+	assert_int_equal(monitor_capture(m, 7, 101, pkts, 3), 0);
+	assert_int_equal(monitor_capture(m, 8, 1, pkts, 60), 0);	/* cut at 8 KiB */
+	assert_int_equal(monitor_capture(m, 9, 1, pkts, 1), -1);	/* file cap */
+	WAIT_STAT(m, captures, 2);
+	monitor_stats(m, &st);
+	assert_int_equal(st.captures_skipped, 1);
+	assert_int_equal(count_pcaps(dir, last, sizeof(last)), 2);
+	snprintf(last, sizeof(last), "ls %s/unknown-7-*.pcap > %s/name", dir, tmpdir);
+	assert_int_equal(system(last), 0);
+	snprintf(last, sizeof(last), "%s/name", tmpdir);
+	{
+		FILE *f = fopen(last, "r");
+
+		assert_non_null(fgets(last, sizeof(last), f));
+		fclose(f);
+		last[strcspn(last, "\n")] = '\0';
+	}
+	assert_int_equal(pcap_records(last, &lt, &first), 3);
+	assert_int_equal(lt, 101);
+	assert_int_equal(first, 1000);
+	monitor_free(m);
+	/* off unless configured */
+	base_cfg(&c, "nocap.sock");
+	m = monitor_new(&c, &test_ops, NULL);
+	assert_int_equal(monitor_capture(m, 1, 1, pkts, 1), -1);
+	monitor_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_control_socket),
 		cmocka_unit_test(test_status_json_save),
 		cmocka_unit_test(test_socket_file_rules),
+		cmocka_unit_test(test_capture_unknown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
