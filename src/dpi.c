@@ -257,7 +257,9 @@ static void meta_tls(const struct ndpi_flow_struct *f, struct flow_meta *m)
 	m->is_tls = 1;
 	m->tls_version = f->protos.tls_quic.ssl_version;
 	m->tls_cipher = f->protos.tls_quic.server_cipher;
-	m->alpn = nz(f->protos.tls_quic.alpn);
+#ifdef NDPI_TLS_ALPN_FIELD
+	m->alpn = nz(f->protos.tls_quic.NDPI_TLS_ALPN_FIELD);
+#endif
 #ifdef NDPI_HAVE_JA3
 	m->ja3_client = nz(f->protos.tls_quic.ja3_client);
 	m->ja3_server = nz(f->protos.tls_quic.ja3_server);
