@@ -53,7 +53,7 @@ static void bench_label(char *out, size_t len)
 }
 
 /* Definitions file: N_APPS apps, domains like "k3j9x2.q8w.com", CIDRs
- * spread over v4 (80%) and v6 (20%) with lengths 8..32 / 24..64. */
+ * spread over v4 (80%) and v6 (20%) with lengths 20..32 / 24..64. */
 static int bench_write(const char *path, int with_nets, char (*doms)[64])
 {
 	static const char *tlds[] = { "com", "net", "org", "io", "co.uk", "de" };
@@ -77,9 +77,9 @@ static int bench_write(const char *path, int with_nets, char (*doms)[64])
 		uint32_t app = 1 + bench_rand() % N_APPS;
 
 		if (i % 5)
-			fprintf(f, "net:%u:%u.%u.%u.0/%u\n", app, bench_rand() % 224,
-				bench_rand() % 256, bench_rand() % 256,
-				8 + bench_rand() % 25);
+			fprintf(f, "net:%u:%u.%u.%u.%u/%u\n", app, bench_rand() % 224,
+				bench_rand() % 256, bench_rand() % 256, bench_rand() % 256,
+				20 + bench_rand() % 13);
 		else
 			fprintf(f, "net:%u:2001:%x:%x::/%u\n", app,
 				bench_rand() % 65536, bench_rand() % 65536,
