@@ -746,6 +746,8 @@ void monitor_stats_json(const struct monitor *m, yajl_gen g)
 	mon_kv_int(g, "bytes_sent", (long long)st.bytes_sent);
 	mon_kv_int(g, "junk_bytes", (long long)st.junk_bytes);
 	mon_kv_int(g, "control_requests", (long long)st.control_requests);
+	mon_kv_int(g, "captures", (long long)st.captures);
+	mon_kv_int(g, "captures_skipped", (long long)st.captures_skipped);
 }
 
 /* Writes dir/name through a temporary file and rename(), so readers see the
