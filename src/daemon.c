@@ -12,9 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
 #include "apps.h"
 #include "ct.h"
 #include "daemon_int.h"
+#include "dnscache.h"
 #include "flowjson.h"
 #include "log.h"
 #include "nfq.h"
@@ -233,6 +236,58 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* ---- DNS answers shared between workers ------------------------------ */
+
+static void inbox_post(struct worker *to, const uint8_t *data, size_t len)
+{
+	struct dns_inbox *in = &to->inbox;
+
+	if (len > DNS_INBOX_LEN)
+		len = DNS_INBOX_LEN;	/* the answers we need come first */
+	pthread_mutex_lock(&in->lock);
+	if (in->count < DNS_INBOX_SLOTS) {
+		in->slot[in->count].len = (uint16_t)len;
+		memcpy(in->slot[in->count].data, data, len);
+		in->count++;
+		__atomic_store_n(&in->pending, 1, __ATOMIC_RELEASE);
+	} else {
+		in->dropped++;
+	}
+	pthread_mutex_unlock(&in->lock);
+}
+
+static void inbox_drain(struct worker *w)
+{
+	struct dns_inbox *in = &w->inbox;
+	struct dnscache *dc = engine_dnscache(w->e);
+	unsigned int i;
+
+	if (!__atomic_load_n(&in->pending, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&in->lock);
+	for (i = 0; dc && i < in->count; i++)
+		dnscache_learn(dc, in->slot[i].data, in->slot[i].len, util_wall_ms() / 1000);
+	in->count = 0;
+	__atomic_store_n(&in->pending, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&in->lock);
+}
+
+/* A UDP answer from port 53 goes to every other worker's inbox. */
+static void dns_share(struct worker *w, const struct nfqueue_pkt *p, const struct flow *f, uint8_t side)
+{
+	size_t off;
+	unsigned int i;
+
+	if (w->d->n_workers < 2 || f->key.proto != IPPROTO_UDP || f->key.port[side] != 53)
+		return;
+	off = f->key.family == 4 ? (size_t)(p->payload[0] & 0x0f) * 4 + 8 : 40 + 8;
+	if (p->len <= off)
+		return;
+	for (i = 0; i < w->d->n_workers; i++)
+		if (&w->d->w[i] != w)
+			inbox_post(&w->d->w[i], p->payload + off, p->len - off);
+}
+
 /* One queued packet: classify, then answer with the flow's mark bits.
  * Whatever goes wrong, the packet is accepted (v starts as NF_ACCEPT). */
 static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_verdict *v)
@@ -242,6 +297,7 @@ static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_ve
 	struct flowstate *fs;
 
 	w->cur = p;
+	inbox_drain(w);
 	if (engine_process(w->e, LINK_RAW, p->payload, p->len, wall_us(), &res) < 0 ||
 	    res.status != DECODE_OK || !res.flow) {
 		w->st.not_ip++;
@@ -250,6 +306,10 @@ static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_ve
 	if (!(fs = verdict_state(w, res.flow)))
 		goto out_clear;
 	verdict_note_packet(w, res.flow, fs);
+	dns_share(w, p, res.flow, res.side);
+	/* inspection over but not released: a DNS flow waiting for its answer */
+	if (res.flow->state == FLOW_DONE && !(fs->bits & (w->d->marks.released | w->d->marks.blocked)))
+		verdict_evaluate(w, res.flow, fs);
 	if (fs->bits) {
 		v->set_mark = true;
 		v->mark = marks_apply(&w->d->marks, p->mark, fs->bits);
@@ -327,6 +387,7 @@ static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
 	w->idx = idx;
 	w->queue = (uint16_t)(d->main.queue_first + idx);
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->inbox.lock, NULL);
 	if (!(w->e = worker_engine(w, &d->main)) || verdict_pool_init(w, d->main.flow_table_size) ||
 	    !(w->g = json_gen_new())) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
@@ -366,6 +427,7 @@ static void worker_fini(struct worker *w)
 	if (w->g)
 		yajl_gen_free(w->g);
 	free(w->pool);
+	pthread_mutex_destroy(&w->inbox.lock);
 	pthread_mutex_destroy(&w->lock);
 }
 

@@ -25,6 +25,8 @@ struct nfqueue_pkt;
 
 #define DAEMON_WORKERS_MAX 16
 #define DAEMON_IFCACHE 32
+#define DNS_INBOX_SLOTS 32	/* DNS answers waiting for another worker */
+#define DNS_INBOX_LEN 1232	/* bytes kept of one answer (EDNS default size) */
 
 /* Policy and definitions in force; immutable, swapped whole on reload. */
 struct config {
@@ -57,6 +59,20 @@ struct worker_stats {
 	uint64_t replay_packets;
 };
 
+/* DNS answers seen by other workers. The kernel spreads flows over queues
+ * by address, so a lookup and the connection it announces often land on
+ * different workers; each worker's hint cache gets every answer. */
+struct dns_inbox {
+	pthread_mutex_t lock;
+	int pending;		/* atomic: slots in use, read without the lock */
+	unsigned int count;
+	uint64_t dropped;
+	struct {
+		uint16_t len;
+		uint8_t data[DNS_INBOX_LEN];
+	} slot[DNS_INBOX_SLOTS];
+};
+
 struct daemon_ctx;
 
 struct worker {
@@ -76,6 +92,7 @@ struct worker {
 	const struct nfqueue_pkt *cur;	/* packet being handled, for callbacks */
 	struct { uint32_t ifindex; char name[16]; } ifcache[DAEMON_IFCACHE];
 	struct worker_stats st;
+	struct dns_inbox inbox;
 };
 
 struct daemon_ctx {

@@ -548,11 +548,15 @@ static void rule_dscp(struct rb *rb, int family, unsigned int dscp)
 
 	m_u8(rb, NFT_META_NFPROTO, family == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	if (family == 4) {
-		mask[0] = 0x03;		/* keep ECN */
-		xor[0] = (uint8_t)(dscp << 2);
-		ex_payload_load(rb, NFT_PAYLOAD_NETWORK_HEADER, 1, 1, NFT_REG_1);
-		ex_bitwise(rb, NFT_REG_1, mask, xor, 1);
-		ex_payload_write(rb, 1, 1, true);
+		/* version/IHL + TOS as one 16-bit word: the incremental checksum
+		 * update is only right for word-aligned writes */
+		mask[0] = 0xff;
+		mask[1] = 0x03;		/* keep ECN */
+		xor[0] = 0;
+		xor[1] = (uint8_t)(dscp << 2);
+		ex_payload_load(rb, NFT_PAYLOAD_NETWORK_HEADER, 0, 2, NFT_REG_1);
+		ex_bitwise(rb, NFT_REG_1, mask, xor, 2);
+		ex_payload_write(rb, 0, 2, true);
 		return;
 	}
 	/* IPv6: version(4) | DSCP(6) ECN(2) | flow label(20) */

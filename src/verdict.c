@@ -108,6 +108,11 @@ static const char *ifname_of(struct worker *w, uint32_t ifindex)
 	return w->ifcache[slot].name;
 }
 
+static bool is_dns(struct engine *e, const struct flow *f)
+{
+	return f->proto_master && !strcmp(engine_proto_name(e, f->proto_master), "DNS");
+}
+
 static void policy_input_of(struct worker *w, struct flow *f, const struct flowstate *fs,
 			    struct policy_input *in)
 {
@@ -125,9 +130,15 @@ static void policy_input_of(struct worker *w, struct flow *f, const struct flows
 	in->family = f->key.family == 4 ? AF_INET : AF_INET6;
 	memcpy(in->addr, f->key.addr[l], 16);
 	in->ifname = ifname_of(w, fs->indev);
-	in->app_id = f->app_id;
-	if (f->app_id >= 0 && w->cfg->apps && (a = apps_get(w->cfg->apps, f->app_id)))
-		in->category_id = a->category;
+	/* A DNS lookup of a blocked app's name is not the app: dropping it
+	 * would make the client wait for a DNS timeout instead of failing fast
+	 * on connect, and would hide the answer from the DNS hint cache that
+	 * names the app's next connection. */
+	if (!is_dns(w->e, f)) {
+		in->app_id = f->app_id;
+		if (f->app_id >= 0 && w->cfg->apps && (a = apps_get(w->cfg->apps, f->app_id)))
+			in->category_id = a->category;
+	}
 	in->proto_id = f->proto_app ? f->proto_app : -1;
 	in->proto_master_id = f->proto_master ? f->proto_master : -1;
 }
@@ -150,16 +161,18 @@ static void verdict_block_set(struct worker *w, struct flow *f, struct flowstate
 		w->st.block_set_errors++;
 }
 
-static uint32_t verdict_bits(const struct daemon_ctx *d, const struct flow *f, const struct flowstate *fs)
+static uint32_t verdict_bits(struct worker *w, const struct flow *f, const struct flowstate *fs)
 {
-	const struct marks *m = &d->marks;
+	const struct marks *m = &w->d->marks;
 	uint32_t bits = 0;
 
 	if (fs->action == POLICY_BLOCK)
 		return m->blocked;
 	if (fs->action == POLICY_QOS && fs->rule && policy_rule_class(fs->rule))
 		bits |= marks_class(m, policy_rule_class(fs->rule)->mark);
-	if (f->state == FLOW_DONE)
+	/* a DNS flow stays queued until its answer went by: the hint cache
+	 * learns from the answer, the flow itself is done at the query */
+	if (f->state == FLOW_DONE && (f->packets[!f->init_side] || !is_dns(w->e, f)))
 		bits |= m->released;
 	return bits;
 }
@@ -173,7 +186,7 @@ void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs)
 	policy_input_of(w, f, fs, &in);
 	fs->rule = p ? policy_match(p, &in, time(NULL), NULL) : NULL;
 	fs->action = fs->rule ? (uint8_t)policy_rule_action(fs->rule) : FS_NONE;
-	fs->bits = verdict_bits(w->d, f, fs);
+	fs->bits = verdict_bits(w, f, fs);
 	if (fs->bits == old)
 		return;
 	if (fs->bits & w->d->marks.blocked) {

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Small network actors for the netify namespace lab (tests/lab/lab.sh).
+
+dnsq SERVER NAME            print the A records of NAME asked of SERVER
+echo-server ADDR PORT       TCP echo server (threads), forever
+tls-server PORT CERT KEY    dual-stack TLS server answering any SNI with a
+                            tiny HTTP/1.0 page, one thread per connection (a
+                            client cut by netify leaves its server side
+                            hanging, which must not stall the next ones)
+live-client ADDR PORT HOST OUT
+                            HTTP-looking request with Host: HOST, then one
+                            echoed line every 100 ms; writes "ok N" / "cut"
+                            to OUT as it goes
+bt-server ADDR PORT OUT     accept one connection, write the bytes received to OUT
+bt-client ADDR PORT         send a BitTorrent handshake; exit 0 if the peer
+                            answered, 1 if the connection was cut or silent
+ctl SOCKET METHOD           one control request, print the reply
+"""
+import socket
+import struct
+import sys
+import threading
+import time
+
+
+def dnsq(server, name):
+    q = struct.pack(">HHHHHH", 0x4e54, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack(">HH", 1, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(q, (server, 53))
+    r, _ = s.recvfrom(4096)
+    an = struct.unpack(">H", r[6:8])[0]
+    off = len(q)
+    for _ in range(an):
+        if r[off] & 0xC0 == 0xC0:
+            off += 2
+        else:
+            while r[off]:
+                off += r[off] + 1
+            off += 1
+        typ, _cls, _ttl, rdlen = struct.unpack(">HHIH", r[off:off + 10])
+        off += 10
+        if typ == 1 and rdlen == 4:
+            print(socket.inet_ntoa(r[off:off + 4]))
+        off += rdlen
+
+
+def echo_server(addr, port):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    ls = socket.socket(fam, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(16)
+
+    def serve(c):
+        try:
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                c.sendall(d)
+        except OSError:
+            pass
+        c.close()
+
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
+def tls_server(port, cert, key):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    ls.bind(("::", int(port)))
+    ls.listen(64)
+
+    def serve(c):
+        c.settimeout(10)
+        try:
+            t = ctx.wrap_socket(c, server_side=True)
+            t.recv(4096)
+            t.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n")
+            t.close()
+        except (OSError, ssl.SSLError):
+            c.close()
+
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
+def live_client(addr, port, host, out):
+    def note(text):
+        with open(out, "w") as f:
+            f.write(text + "\n")
+
+    s = socket.create_connection((addr, int(port)), timeout=2)
+    s.sendall(("GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: lab\r\n\r\n" % host).encode())
+    s.recv(4096)
+    n = 0
+    while True:
+        try:
+            s.sendall(b"ping %d\n" % n)
+            d = s.recv(4096)
+            if not d:
+                raise OSError("closed")
+        except OSError:
+            note("cut %d" % n)
+            return
+        n += 1
+        note("ok %d" % n)
+        time.sleep(0.1)
+
+
+def bt_server(addr, port, out):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(1)
+    c, _ = ls.accept()
+    c.settimeout(3)
+    got = b""
+    try:
+        while True:
+            d = c.recv(4096)
+            if not d:
+                break
+            got += d
+            c.sendall(d)
+    except OSError:
+        pass
+    with open(out, "w") as f:
+        f.write("%d\n" % len(got))
+
+
+def bt_client(addr, port):
+    hs = b"\x13BitTorrent protocol" + b"\0" * 8 + b"\x11" * 20 + b"-LB0001-" + b"\x22" * 12
+    s = socket.create_connection((addr, int(port)), timeout=2)
+    try:
+        s.sendall(hs)
+        d = s.recv(4096)
+        return 0 if d else 1
+    except OSError:
+        return 1
+
+
+def ctl(path, method):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    s.sendall(('{"method":"%s"}\n' % method).encode())
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    sys.stdout.write(buf.decode())
+
+
+def main(argv):
+    cmd, args = argv[1], argv[2:]
+    if cmd == "dnsq":
+        dnsq(*args)
+    elif cmd == "echo-server":
+        echo_server(*args)
+    elif cmd == "tls-server":
+        tls_server(*args)
+    elif cmd == "live-client":
+        live_client(*args)
+    elif cmd == "bt-server":
+        bt_server(*args)
+    elif cmd == "bt-client":
+        return bt_client(*args)
+    elif cmd == "ctl":
+        ctl(*args)
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
