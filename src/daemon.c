@@ -508,9 +508,11 @@ static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uin
 			usleep((useconds_t)(ts_us - r->first_ts - (now - r->start)));
 		}
 	}
+	pthread_mutex_lock(&r->w->lock);	/* the control socket reads flows meanwhile */
 	r->w->st.replay_packets++;
 	if (engine_process(r->w->e, lt, data, caplen, ts_us, &res) == 0 && res.flow)
 		verdict_state(r->w, res.flow);
+	pthread_mutex_unlock(&r->w->lock);
 	return r->w->d->stop ? 1 : 0;
 }
 
@@ -522,10 +524,17 @@ static int daemon_replay(struct daemon_ctx *d)
 
 	d->w[0].cfg = d->cfg;
 	engine_set_apps(d->w[0].e, d->cfg->apps);
+	/* the sockets live as long as the capture: clients can watch a replay */
+	if (daemon_ctl_start(d)) {
+		log_msg(LOG_WARNING, "replay without monitor and control sockets");
+		daemon_ctl_stop(d);
+	}
 	ret = pcapsrc_read(d->opts.replay, replay_packet, &r, err, sizeof(err));
 	if (ret)
 		log_msg(LOG_ERR, "%s", err);
+	pthread_mutex_lock(&d->w[0].lock);
 	engine_flush(d->w[0].e, FLOW_PURGE_SHUTDOWN);
+	pthread_mutex_unlock(&d->w[0].lock);
 	fflush(stdout);
 	daemon_stats_log(d);
 	return ret ? 1 : 0;

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,26 +109,6 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 
 /* ---- flows ---------------------------------------------------------- */
 
-/* The name of the `config device` a flow's source belongs to, if any. */
-static const char *device_of(const struct policy *p, const struct flow *f, uint8_t l,
-			     const struct flowstate *fs)
-{
-	size_t i, j;
-
-	for (i = 0; i < p->n_devices; i++) {
-		const struct policy_device *dv = &p->devices[i];
-
-		for (j = 0; fs && fs->has_mac && j < dv->macs.n; j++)
-			if (!memcmp(dv->macs.v[j], fs->mac, 6))
-				return dv->name;
-		for (j = 0; j < dv->ips.n; j++)
-			if ((dv->ips.v[j].family == AF_INET) == (f->key.family == 4) &&
-			    !memcmp(dv->ips.v[j].addr, f->key.addr[l], f->key.family == 4 ? 4 : 16))
-				return dv->name;
-	}
-	return NULL;
-}
-
 struct flows_walk {
 	struct daemon_ctx *d;
 	struct worker *w;
@@ -157,7 +138,7 @@ static int flow_json(void *user, struct flow *f)
 	const struct flowstate *fs = f->user;
 	uint8_t l = engine_local_side(e, f), o = (uint8_t)!l;
 	const char *app = engine_app_tag(e, f);
-	const char *dev = device_of(fw->d->cfg->policy, f, l, fs);
+	const char *dev = verdict_device(fw->d->cfg->policy, f, l, fs);
 	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
 	yajl_gen g = fw->g;
 	char mac[18];
@@ -211,10 +192,8 @@ static void flows_array(struct daemon_ctx *d, const struct control_args *a, yajl
 
 /* ---- apps ----------------------------------------------------------- */
 
-static void apps_members(struct daemon_ctx *d, const char *category, yajl_gen g)
+static void apps_categories(const struct apps_db *db, yajl_gen g)
 {
-	const struct apps_db *db = d->cfg->apps;
-	int cat = category ? apps_category_find(db, category) : -1;
 	size_t i;
 
 	json_key(g, "categories");
@@ -228,13 +207,20 @@ static void apps_members(struct daemon_ctx *d, const char *category, yajl_gen g)
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	json_key(g, "apps");
+}
+
+static void apps_list(const struct apps_db *db, const char *key, const char *category, yajl_gen g)
+{
+	int cat = category ? apps_category_find(db, category) : -1;
+	size_t i;
+
+	json_key(g, key);
 	yajl_gen_array_open(g);
 	for (i = 0; i < apps_count(db); i++) {
 		const struct apps_app *a = apps_at(db, i);
 		const struct apps_category *c = a->category >= 0 ? apps_category_at(db, (size_t)a->category) : NULL;
 
-		if (category && a->category != cat)
+		if ((category && a->category != cat) || a->id < 1)
 			continue;
 		yajl_gen_map_open(g);
 		json_kv_int(g, "id", a->id);
@@ -243,6 +229,28 @@ static void apps_members(struct daemon_ctx *d, const char *category, yajl_gen g)
 		json_kv_str(g, "category", c ? c->tag : NULL);
 		yajl_gen_map_close(g);
 	}
+	yajl_gen_array_close(g);
+}
+
+/* nDPI's protocol names by id; ids past the last known one read "Unknown". */
+static void protocols_list(struct worker *w, yajl_gen g)
+{
+	unsigned int id;
+
+	json_key(g, "protocols");
+	yajl_gen_array_open(g);
+	pthread_mutex_lock(&w->lock);
+	for (id = 0; id < 1024; id++) {
+		const char *name = engine_proto_name(w->e, (uint16_t)id);
+
+		if (id && (!name || !*name || !strcmp(name, "Unknown")))
+			continue;
+		yajl_gen_map_open(g);
+		json_kv_int(g, "id", id);
+		json_kv_str(g, "name", name && *name ? name : "Unknown");
+		yajl_gen_map_close(g);
+	}
+	pthread_mutex_unlock(&w->lock);
 	yajl_gen_array_close(g);
 }
 
@@ -275,7 +283,8 @@ static int ctl_apps(void *ctx, const struct control_args *a, yajl_gen g, char *e
 	struct daemon_ctx *d = ctx;
 
 	daemon_ctl_lock(d);
-	apps_members(d, a->category, g);
+	apps_categories(d->cfg->apps, g);
+	apps_list(d->cfg->apps, "apps", a->category, g);
 	daemon_ctl_unlock(d);
 	return 0;
 }
@@ -296,8 +305,10 @@ static void mon_definitions(void *ctx, yajl_gen g)
 {
 	struct daemon_ctx *d = ctx;
 
+	protocols_list(&d->w[0], g);
 	daemon_ctl_lock(d);
-	apps_members(d, NULL, g);
+	apps_list(d->cfg->apps, "applications", NULL, g);
+	apps_categories(d->cfg->apps, g);
 	daemon_ctl_unlock(d);
 }
 
@@ -321,7 +332,12 @@ int daemon_ctl_start(struct daemon_ctx *d)
 	mc.n_tcp = (unsigned int)i;
 	mc.control_path = d->main.control_socket && *d->main.control_socket ? d->main.control_socket : NULL;
 	mc.control = d->ctl;
-	mc.group = d->main.monitor_group;
+	mc.group = d->main.monitor_group && *d->main.monitor_group ? d->main.monitor_group : NULL;
+	if (mc.group && !getgrnam(mc.group)) {
+		/* the default group 'netify' exists only where the package made it */
+		log_msg(LOG_WARNING, "monitor_group '%s' does not exist; sockets keep our group", mc.group);
+		mc.group = NULL;
+	}
 	mc.mode = 0660;
 	mc.status_interval_ms = d->main.status_interval * 1000;
 	mc.version = PACKAGE_VERSION;

@@ -123,7 +123,9 @@ void verdict_note_packet(struct worker *w, struct flow *f, struct flowstate *fs)
 void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs);
 void verdict_reevaluate(struct worker *w);
 int verdict_pool_init(struct worker *w, uint32_t capacity);
-void verdict_write_outcome(yajl_gen g, const struct flowstate *fs);
+void verdict_write_outcome(yajl_gen g, struct worker *w, const struct flow *f, const struct flowstate *fs);
+const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
+			   const struct flowstate *fs);
 
 /* daemon_ctl.c */
 int daemon_ctl_start(struct daemon_ctx *d);

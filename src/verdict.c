@@ -201,7 +201,27 @@ void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs)
 
 /* ---- events --------------------------------------------------------- */
 
-void verdict_write_outcome(yajl_gen g, const struct flowstate *fs)
+/* The name of the `config device` a flow's local side belongs to. */
+const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
+			   const struct flowstate *fs)
+{
+	size_t i, j;
+
+	for (i = 0; p && i < p->n_devices; i++) {
+		const struct policy_device *dv = &p->devices[i];
+
+		for (j = 0; fs && fs->has_mac && j < dv->macs.n; j++)
+			if (!memcmp(dv->macs.v[j], fs->mac, 6))
+				return dv->name;
+		for (j = 0; j < dv->ips.n; j++)
+			if ((dv->ips.v[j].family == AF_INET) == (f->key.family == 4) &&
+			    !memcmp(dv->ips.v[j].addr, f->key.addr[l], f->key.family == 4 ? 4 : 16))
+				return dv->name;
+	}
+	return NULL;
+}
+
+void verdict_write_outcome(yajl_gen g, struct worker *w, const struct flow *f, const struct flowstate *fs)
 {
 	const struct policy_class *c;
 
@@ -215,6 +235,8 @@ void verdict_write_outcome(yajl_gen g, const struct flowstate *fs)
 	json_kv_bool(g, "blocked", fs && fs->action == POLICY_BLOCK);
 	if (fs)
 		json_kv_int(g, "mark", fs->bits);
+	json_kv_str(g, "device", verdict_device(w->cfg ? w->cfg->policy : NULL, f,
+						 engine_local_side(w->e, f), fs));
 	yajl_gen_map_close(g);
 }
 
@@ -230,10 +252,9 @@ static void verdict_emit(struct worker *w)
 	size_t len;
 
 	if (yajl_gen_get_buf(w->g, &buf, &len) == yajl_gen_status_ok) {
-		if (w->d->mon) {
-			if (monitor_publish(w->d->mon, (const char *)buf, len))
-				w->st.events_dropped++;
-		} else if (w->d->replay) {
+		if (w->d->mon && monitor_publish(w->d->mon, (const char *)buf, len))
+			w->st.events_dropped++;
+		if (w->d->replay) {
 			fwrite(buf, 1, len, stdout);
 			fputc('\n', stdout);
 		}
@@ -259,7 +280,7 @@ static void on_flow_done(void *user, struct engine *e, struct flow *f)
 		mac_text(fs->mac, mac, sizeof(mac));
 		json_kv_str(w->g, "local_mac", mac);
 	}
-	verdict_write_outcome(w->g, fs);
+	verdict_write_outcome(w->g, w, f, fs);
 	flowjson_close(w->g);
 	verdict_emit(w);
 }
@@ -276,24 +297,34 @@ static void on_flow_update(void *user, struct engine *e, struct flow *f)
 	verdict_evaluate(w, f, fs);
 }
 
+static void purge_json(struct worker *w, struct engine *e, struct flow *f, enum flow_purge why)
+{
+	uint8_t l = engine_local_side(e, f);
+	yajl_gen g = w->g;
+
+	yajl_gen_map_open(g);
+	json_kv_str(g, "type", "flow_purge");
+	json_kv_str(g, "reason", flow_purge_name(why));
+	json_key(g, "flow");
+	yajl_gen_map_open(g);
+	json_kv_int(g, "flow_id", f->id);
+	json_kv_int(g, "first_seen_at", (long long)f->first_seen);
+	json_kv_int(g, "last_seen_at", (long long)f->last_seen);
+	json_kv_int(g, "local_packets", f->packets[l]);
+	json_kv_int(g, "other_packets", f->packets[!l]);
+	json_kv_int(g, "local_bytes", (long long)f->bytes[l]);
+	json_kv_int(g, "other_bytes", (long long)f->bytes[!l]);
+	verdict_write_outcome(g, w, f, f->user);
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+}
+
 static void on_flow_purge(void *user, struct engine *e, struct flow *f, enum flow_purge why)
 {
 	struct worker *w = user;
-	yajl_gen g = w->g;
 
-	if (g && (w->d->mon || w->d->replay)) {
-		yajl_gen_map_open(g);
-		json_kv_str(g, "type", "flow_purge");
-		json_kv_str(g, "reason", flow_purge_name(why));
-		json_key(g, "flow");
-		yajl_gen_map_open(g);
-		json_kv_int(g, "flow_id", f->id);
-		json_kv_int(g, "last_seen_at", (long long)f->last_seen);
-		json_kv_int(g, "local_packets", f->packets[engine_local_side(e, f)]);
-		json_kv_int(g, "other_packets", f->packets[!engine_local_side(e, f)]);
-		verdict_write_outcome(g, f->user);
-		yajl_gen_map_close(g);
-		yajl_gen_map_close(g);
+	if (w->g && (w->d->mon || w->d->replay)) {
+		purge_json(w, e, f, why);
 		verdict_emit(w);
 	}
 	verdict_state_put(w, f);
