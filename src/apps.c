@@ -914,11 +914,12 @@ int apps_match_host(const struct apps_db *db, const char *host)
 	return r ? r->value : -1;
 }
 
+/* AF_INET/AF_INET6, or the IP version numbers 4/6 that flow keys carry. */
 static const struct lpm *apps_lpm(const struct apps_db *db, int family)
 {
-	if (family == AF_INET)
+	if (family == AF_INET || family == 4)
 		return &db->lpm4;
-	if (family == AF_INET6)
+	if (family == AF_INET6 || family == 6)
 		return &db->lpm6;
 	return NULL;
 }
@@ -977,7 +978,7 @@ int apps_explain_addr(const struct apps_db *db, int family,
 		return -1;
 	for (i = 0; i < plen; i++)	/* the network, not the host asked for */
 		net[i >> 3] |= addr[i >> 3] & (0x80u >> (i & 7));
-	inet_ntop(family, net, text, sizeof(text));
+	inet_ntop(l == &db->lpm4 ? AF_INET : AF_INET6, net, text, sizeof(text));
 	snprintf(m->rule, sizeof(m->rule), "%s/%u", text, plen);
 	m->id = db->nets[r].app;
 	m->file = db->files[db->nets[r].file];

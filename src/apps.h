@@ -104,7 +104,8 @@ int apps_match_host(const struct apps_db *db, const char *host);
 
 /**
  * apps_match_addr - app for a server address by longest-prefix match.
- * @family: AF_INET (4 bytes at @addr) or AF_INET6 (16 bytes).
+ * @family: AF_INET (4 bytes at @addr) or AF_INET6 (16 bytes); the IP
+ *          version numbers 4 and 6 are accepted as well.
  * Returns app id or -1.  Never allocates.
  */
 int apps_match_addr(const struct apps_db *db, int family, const uint8_t *addr);

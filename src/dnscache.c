@@ -340,6 +340,11 @@ const char *dnscache_lookup(struct dnscache *c, int family,
 {
 	uint32_t i;
 
+	/* flow keys carry the IP version; the cache stores AF_* */
+	if (family == 4)
+		family = AF_INET;
+	else if (family == 6)
+		family = AF_INET6;
 	if (family != AF_INET && family != AF_INET6)
 		goto out_miss;
 	i = dc_find(c, family, addr, NULL);

@@ -48,7 +48,8 @@ int dnscache_learn(struct dnscache *c, const uint8_t *payload, size_t len,
 
 /**
  * dnscache_lookup - question name that resolved to @addr, or NULL
- * @family: AF_INET (4 bytes) or AF_INET6 (16 bytes)
+ * @family: AF_INET (4 bytes) or AF_INET6 (16 bytes); the IP version
+ *          numbers 4 and 6 are accepted as well
  * The string stays valid until the next call that mutates @c.  A hit
  * moves the entry to the LRU head.  Never allocates.
  */

@@ -279,6 +279,12 @@ static void test_addr_matching(void **state)
 	assert_int_equal(apps_explain_addr(db, AF_INET6, a, &m), 11);
 	assert_string_equal(m.rule, "2001:67c:4e8::/48");
 	assert_int_equal(apps_match_addr(db, 12345, a), -1);
+	/* flow keys carry IP version numbers: accepted as well */
+	assert_int_equal(apps_match_addr(db, 6, a), 11);
+	inet_pton(AF_INET, "149.154.167.51", a);
+	assert_int_equal(apps_match_addr(db, 4, a), 11);
+	assert_int_equal(apps_explain_addr(db, 4, a, &m), 11);
+	assert_string_equal(m.rule, "149.154.160.0/20");
 	apps_db_free(db);
 }
 

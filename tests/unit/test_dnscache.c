@@ -61,11 +61,12 @@ static void test_cname_chain(void **state)
 	assert_int_equal(dnscache_learn(c, b.buf, b.len, 1000), 2);
 	assert_string_equal(look4(c, "157.240.1.53", 1001), "chat.whatsapp.net");
 	assert_string_equal(dnscache_lookup(c, AF_INET6, v6, 1001), "chat.whatsapp.net");
+	assert_string_equal(dnscache_lookup(c, 6, v6, 1001), "chat.whatsapp.net");
 	assert_null(look4(c, "192.0.2.1", 1001));
 	dnscache_get_stats(c, &st);
 	assert_int_equal(st.entries, 2);
 	assert_int_equal(st.inserts, 2);
-	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.hits, 3);
 	assert_int_equal(st.misses, 1);
 	dnscache_free(c);
 }
