@@ -355,28 +355,54 @@ static void ctl_endpoint(yajl_val f, const char *ip, const char *port, char *buf
 	snprintf(buf, n, strchr(a, ':') ? "[%s]:%s" : "%s:%s", a, p);
 }
 
+static const char *ctl_ipproto(yajl_val v, char *buf, size_t n)
+{
+	long long p = YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : -1;
+
+	switch (p) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 58: return "icmp6";
+	default: return ctl_val_str(v, buf, n);
+	}
+}
+
+/* Columns after the endpoints: member, header, width (0 = last, unpadded). */
+static const struct {
+	const char *key, *title;
+	int width;
+} ctl_flow_cols[] = {
+	{ "detected_protocol_name", "PROTOCOL", 12 },
+	{ "detected_application_name", "APP", 16 },
+	{ "device", "DEVICE", 12 },
+	{ "action", "ACTION", 7 },
+	{ "host_server_name", "HOST", 0 },
+};
+#define CTL_N_FLOW_COLS (sizeof(ctl_flow_cols) / sizeof(ctl_flow_cols[0]))
+
 static void ctl_print_flows(yajl_val r)
 {
-	static const char *const cols[] = { "detected_protocol_name", "detected_application_name",
-					    "device", "action", "host_server_name" };
 	yajl_val flows = ctl_member(r, "flows");
 	char l[64], o[64], tmp[16];
 	size_t i, k;
 
 	if (!YAJL_IS_ARRAY(flows))
 		return;
-	printf("%-5s %-44s %-44s %-12s %-14s %-12s %-6s %s\n", "PROTO", "LOCAL", "OTHER",
-	       "PROTOCOL", "APP", "DEVICE", "ACTION", "HOST");
+	printf("%-6s %-30s %-30s", "PROTO", "LOCAL", "OTHER");
+	for (k = 0; k < CTL_N_FLOW_COLS; k++)
+		printf(" %-*s", ctl_flow_cols[k].width, ctl_flow_cols[k].title);
+	printf("\n");
 	for (i = 0; i < flows->u.array.len; i++) {
 		yajl_val f = flows->u.array.values[i];
 
 		ctl_endpoint(f, "local_ip", "local_port", l, sizeof(l));
 		ctl_endpoint(f, "other_ip", "other_port", o, sizeof(o));
-		printf("%-5s %-44s %-44s", ctl_val_str(ctl_member(f, "ip_protocol"), tmp, sizeof(tmp)),
+		printf("%-6s %-30s %-30s", ctl_ipproto(ctl_member(f, "ip_protocol"), tmp, sizeof(tmp)),
 		       l, o);
-		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-			printf(k == 4 ? " %s" : k == 3 ? " %-6s" : k == 0 ? " %-12s" : " %-14s",
-			       ctl_val_str(ctl_member(f, cols[k]), tmp, sizeof(tmp)));
+		for (k = 0; k < CTL_N_FLOW_COLS; k++)
+			printf(" %-*s", ctl_flow_cols[k].width,
+			       ctl_val_str(ctl_member(f, ctl_flow_cols[k].key), tmp, sizeof(tmp)));
 		printf("\n");
 	}
 	printf("%zu flow%s\n", flows->u.array.len, flows->u.array.len == 1 ? "" : "s");
