@@ -119,3 +119,29 @@ int nfqstat_read(const char *path, struct nfqstat_queue *out, unsigned max)
 	close(fd);
 	return (int)nfqstat_parse(buf, len, out, max, NULL);
 }
+
+static void nfqstat_kv(yajl_gen g, const char *k, unsigned long long v)
+{
+	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+	yajl_gen_integer(g, (long long)(v > INT64_MAX ? INT64_MAX : v));
+}
+
+void nfqstat_json(yajl_gen g, const char *path)
+{
+	struct nfqstat_queue q[NFQSTAT_QUEUES_MAX];
+	int i, n = nfqstat_read(path, q, NFQSTAT_QUEUES_MAX);
+
+	yajl_gen_string(g, (const unsigned char *)"kernel_queues", 13);
+	yajl_gen_array_open(g);
+	for (i = 0; i < n; i++) {
+		yajl_gen_map_open(g);
+		nfqstat_kv(g, "queue", q[i].queue);
+		nfqstat_kv(g, "portid", q[i].portid);
+		nfqstat_kv(g, "waiting", q[i].waiting);
+		nfqstat_kv(g, "dropped", q[i].dropped);
+		nfqstat_kv(g, "user_dropped", q[i].user_dropped);
+		nfqstat_kv(g, "id_sequence", q[i].id_sequence);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_gen.h>
 
 #define NFQSTAT_PATH "/proc/net/netfilter/nfnetlink_queue"
 #define NFQSTAT_FILE_MAX 65536	/* bytes read from the proc file */
@@ -37,5 +38,13 @@ unsigned nfqstat_parse(const char *buf, size_t len, struct nfqstat_queue *out, u
 
 /** nfqstat_read - read and parse @path (NULL: NFQSTAT_PATH); -1 if unreadable */
 int nfqstat_read(const char *path, struct nfqstat_queue *out, unsigned max);
+
+/**
+ * nfqstat_json - "kernel_queues":[{queue,portid,waiting,dropped,
+ * user_dropped,id_sequence}...] as a member of an open map (agent_status,
+ * control status); an empty array when the file cannot be read.
+ */
+#define NFQSTAT_QUEUES_MAX 64
+void nfqstat_json(yajl_gen g, const char *path);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "control.h"
 #include "monitor.h"
+#include "nfqstat.h"
 
 struct harness {
 	struct monitor *m, *m2;
@@ -193,6 +194,7 @@ static void status_fields(void *ctx, yajl_gen g)
 	kv_int(g, "enobufs", 0);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
+	nfqstat_json(g, NULL);
 	kv_int(g, "dns_cache", 0);
 	kv_int(g, "apps", 4);
 }

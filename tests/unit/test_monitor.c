@@ -222,6 +222,30 @@ static void test_nfqstat(void **state)
 	assert_int_equal(nfqstat_read("/nonexistent/nfq", q, 8), -1);
 }
 
+static void test_nfqstat_json(void **state)
+{
+	char path[] = "/tmp/netify-nfq-XXXXXX";
+	const unsigned char *buf;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	size_t len;
+	int fd = mkstemp(path);
+	static const char text[] = "  3 99 1 2 65531 18446744073709551615 4 5 1\nbad\n";
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+	close(fd);
+	yajl_gen_map_open(g);
+	nfqstat_json(g, path);
+	nfqstat_json(g, "/nonexistent/nfq");
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &buf, &len);
+	assert_string_equal((const char *)buf, "{\"kernel_queues\":[{\"queue\":3,\"portid\":99,"
+		"\"waiting\":1,\"dropped\":9223372036854775807,\"user_dropped\":4,"
+		"\"id_sequence\":5}],\"kernel_queues\":[]}");
+	yajl_gen_free(g);
+	unlink(path);
+}
+
 /* ---- the io thread over real sockets ---- */
 
 struct reader {
@@ -818,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_nfqstat),
+		cmocka_unit_test(test_nfqstat_json),
 		cmocka_unit_test(test_stream_order),
 		cmocka_unit_test(test_netify_framing),
 		cmocka_unit_test(test_slow_client),
