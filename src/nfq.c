@@ -368,20 +368,29 @@ static void nfqueue_fill_pkt(const struct nlattr **tb, struct nfqueue_pkt *p)
 	}
 }
 
+int nfqueue_parse(const struct nlmsghdr *nlh, struct nfqueue_pkt *p)
+{
+	const struct nlattr *tb[NFQA_MAX + 1] = { NULL };
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)) ||
+	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nfqueue_attr_cb, tb) < 0 || !tb[NFQA_PACKET_HDR])
+		return -1;
+	nfqueue_fill_pkt(tb, p);
+	return 0;
+}
+
 static void nfqueue_handle_msg(struct nfqueue *q, const struct nlmsghdr *nlh, nfqueue_handler fn, void *user,
 			   struct verdict_out *out)
 {
-	const struct nlattr *tb[NFQA_MAX + 1] = { NULL };
 	struct nfqueue_verdict v = { .verdict = NF_ACCEPT };
 	struct nfqueue_pkt p;
 
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nfqueue_attr_cb, tb) < 0 || !tb[NFQA_PACKET_HDR]) {
+	if (nfqueue_parse(nlh, &p)) {
 		/* without an id there is nothing to answer: fail-open and the
 		 * queue timeout are the kernel's business then */
 		q->st.malformed++;
 		return;
 	}
-	nfqueue_fill_pkt(tb, &p);
 	q->st.packets++;
 	if (p.payload && p.len)
 		fn(user, &p, &v);

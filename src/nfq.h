@@ -87,6 +87,12 @@ int nfqueue_receive(struct nfqueue *q, nfqueue_handler fn, void *user);
 
 const struct nfqueue_stats *nfqueue_stats(const struct nfqueue *q);
 
+struct nlmsghdr;
+/** nfqueue_parse - a packet message's attributes into @p (pointers into
+ * the message); attributes of the wrong size are ignored. -1 without the
+ * packet header (no id to answer). */
+int nfqueue_parse(const struct nlmsghdr *nlh, struct nfqueue_pkt *p);
+
 /** nfqueue_lat_add - count one sample of ns nanoseconds in hist */
 void nfqueue_lat_add(uint64_t *hist, uint64_t ns);
 /** nfqueue_lat_percentile - upper bound (ns) of the bucket holding the

@@ -698,7 +698,8 @@ struct nft *nft_open(void)
 
 	if (!n)
 		return NULL;
-	if (!(n->buf = malloc(NFT_BATCH_SIZE)))
+	/* a libmnl batch may run one message past its limit: twice the room */
+	if (!(n->buf = malloc(2 * NFT_BATCH_SIZE)))
 		goto out_free_nft;
 	if (!(n->nl = mnl_socket_open(NETLINK_NETFILTER)))
 		goto out_free_buf;
