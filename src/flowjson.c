@@ -50,6 +50,15 @@ void json_str(yajl_gen g, const char *s, size_t len)
 
 	if (len > JSON_STR_MAX)
 		len = JSON_STR_MAX;
+	/* Plain ASCII (most host names, all addresses) needs no repair. */
+	while (i < len && p[i] < 0x80)
+		i++;
+	if (i == len) {
+		yajl_gen_string(g, p, len);
+		return;
+	}
+	memcpy(buf, p, i);
+	o = i;
 	while (i < len) {
 		size_t n = utf8_seq(p + i, len - i);
 
@@ -85,10 +94,25 @@ void json_kv_str(yajl_gen g, const char *key, const char *val)
 	json_cstr(g, val);
 }
 
+/* yajl_gen_integer() goes through printf; this runs ~20 times a record. */
+void json_int(yajl_gen g, long long val)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = val < 0 ? 0ULL - (unsigned long long)val : (unsigned long long)val;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (val < 0)
+		*--p = '-';
+	yajl_gen_number(g, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 void json_kv_int(yajl_gen g, const char *key, long long val)
 {
 	json_key(g, key);
-	yajl_gen_integer(g, val);
+	json_int(g, val);
 }
 
 void json_kv_bool(yajl_gen g, const char *key, int val)
@@ -99,27 +123,50 @@ void json_kv_bool(yajl_gen g, const char *key, int val)
 
 void json_kv_ip(yajl_gen g, const char *key, int family, const uint8_t *addr)
 {
-	char buf[64];
+	char buf[64], *p = buf;
+	int i;
 
-	json_kv_str(g, key, util_ntop(family, addr, buf, sizeof(buf)));
+	if (family != 4) {
+		json_kv_str(g, key, util_ntop(family, addr, buf, sizeof(buf)));
+		return;
+	}
+	for (i = 0; i < 4; i++) {	/* dotted quad without printf */
+		if (addr[i] >= 100)
+			*p++ = (char)('0' + addr[i] / 100);
+		if (addr[i] >= 10)
+			*p++ = (char)('0' + addr[i] / 10 % 10);
+		*p++ = (char)('0' + addr[i] % 10);
+		*p++ = '.';
+	}
+	json_key(g, key);
+	yajl_gen_string(g, (const unsigned char *)buf, (size_t)(p - buf - 1));
 }
 
-static void kv_hex(yajl_gen g, const char *key, const uint8_t *b, size_t n, const char *sep)
+static const char hexdigits[] = "0123456789abcdef";
+
+/* Hex without printf: this runs for every MAC of every flow record. */
+static void kv_hex(yajl_gen g, const char *key, const uint8_t *b, size_t n, char sep)
 {
-	char buf[128];
+	char buf[3 * 32];
 	size_t i, o = 0;
 
-	for (i = 0; i < n && o + 4 < sizeof(buf); i++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%02x", i && sep ? sep : "", b[i]);
-	json_kv_str(g, key, buf);
+	for (i = 0; i < n && i < 32; i++) {
+		if (i && sep)
+			buf[o++] = sep;
+		buf[o++] = hexdigits[b[i] >> 4];
+		buf[o++] = hexdigits[b[i] & 15];
+	}
+	json_key(g, key);
+	yajl_gen_string(g, (const unsigned char *)buf, o);
 }
 
 static void kv_u16hex(yajl_gen g, const char *key, uint16_t v)
 {
-	char buf[8];
+	char buf[6] = { '0', 'x', hexdigits[v >> 12], hexdigits[v >> 8 & 15], hexdigits[v >> 4 & 15],
+			hexdigits[v & 15] };
 
-	snprintf(buf, sizeof(buf), "0x%04x", v);
-	json_kv_str(g, key, buf);
+	json_key(g, key);
+	yajl_gen_string(g, (const unsigned char *)buf, sizeof(buf));
 }
 
 static void json_names_list(yajl_gen g, const char *key, const char *list)
@@ -155,7 +202,7 @@ static void json_ssl(yajl_gen g, const struct flow_meta *m)
 	if (m->cert_names)
 		json_names_list(g, "alt_names", m->cert_names);
 	if (m->cert_sha1)
-		kv_hex(g, "cert_fingerprint", m->cert_sha1, 20, ":");
+		kv_hex(g, "cert_fingerprint", m->cert_sha1, 20, ':');
 	yajl_gen_map_close(g);
 }
 
@@ -221,7 +268,7 @@ static void json_meta(yajl_gen g, const struct flow_meta *m)
 	if (m->is_bt && m->bt_info_hash) {
 		json_key(g, "bt");
 		yajl_gen_map_open(g);
-		kv_hex(g, "info_hash", m->bt_info_hash, 20, NULL);
+		kv_hex(g, "info_hash", m->bt_info_hash, 20, 0);
 		yajl_gen_map_close(g);
 	}
 }
@@ -232,7 +279,7 @@ static void json_mac(yajl_gen g, const char *key, const uint8_t *mac)
 
 	/* Cooked captures know only one side's address. */
 	if (memcmp(mac, none, 6))
-		kv_hex(g, key, mac, 6, ":");
+		kv_hex(g, key, mac, 6, ':');
 }
 
 static void json_detection(yajl_gen g, struct engine *e, const struct flow *f)

@@ -18,6 +18,7 @@ void json_str(yajl_gen g, const char *s, size_t len);
 void json_cstr(yajl_gen g, const char *s);
 void json_key(yajl_gen g, const char *key);
 void json_kv_str(yajl_gen g, const char *key, const char *val);
+void json_int(yajl_gen g, long long val);
 void json_kv_int(yajl_gen g, const char *key, long long val);
 void json_kv_bool(yajl_gen g, const char *key, int val);
 

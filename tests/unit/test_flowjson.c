@@ -125,6 +125,33 @@ static void long_string_cut(void **state)
 	free(big);
 }
 
+static void numbers_and_addresses(void **state)
+{
+	static const uint8_t a1[4] = { 10, 0, 100, 255 }, a0[4] = { 0, 0, 0, 0 };
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	yajl_gen g = json_gen_new();
+	const unsigned char *buf;
+	size_t n;
+
+	(void)state;
+	yajl_gen_map_open(g);
+	json_kv_int(g, "a", 0);
+	json_kv_int(g, "b", -1234567890123LL);
+	json_kv_int(g, "c", 9223372036854775807LL);
+	json_kv_int(g, "d", (-9223372036854775807LL - 1));
+	json_kv_ip(g, "e", 4, a1);
+	json_kv_ip(g, "f", 4, a0);
+	json_kv_ip(g, "g", 6, a6);
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &buf, &n);
+	assert_int_equal(n, strlen((const char *)buf));
+	assert_string_equal((const char *)buf,
+			    "{\"a\":0,\"b\":-1234567890123,\"c\":9223372036854775807,"
+			    "\"d\":-9223372036854775808,\"e\":\"10.0.100.255\",\"f\":\"0.0.0.0\","
+			    "\"g\":\"2001:db8::1\"}");
+	yajl_gen_free(g);
+}
+
 /* ---- a flow through the engine ---- */
 
 struct capture {
@@ -221,6 +248,7 @@ int main(void)
 		cmocka_unit_test(invalid_utf8_replaced),
 		cmocka_unit_test(random_bytes_always_parse),
 		cmocka_unit_test(long_string_cut),
+		cmocka_unit_test(numbers_and_addresses),
 		cmocka_unit_test(http_flow_fields),
 	};
 
