@@ -75,3 +75,20 @@ awk -v n="$n" -v h="$h" -v f="$flows" -v hf="$hflows" 'BEGIN {
 	split(n, a, " "); split(h, b, " ");
 	if (f > hf) printf "marginal peak RSS per flow (incl. nDPI allocations): %.0f bytes\n", (a[2] - b[2]) * 1024 / (f - hf);
 }'
+# Instruction counts (callgrind): repeatable whatever else the machine is
+# doing, unlike the timings above. Start-up is measured apart and removed.
+if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
+	"$work/mkbench" "$work/small.pcap" 3 $inputs
+	spkts=$(tcpdump -r "$work/small.pcap" -q 2>/dev/null | wc -l)
+	ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+		sed -n 's/.*I *refs: *//p' | tr -d ,; }
+	a=$(ir "$netify" classify --flows 1048576 "$work/small.pcap")
+	ai=$(ir "$netify" classify "$work/tiny.pcap")
+	b=$(ir ndpiReader -i "$work/small.pcap" -q -v 0)
+	bi=$(ir ndpiReader -i "$work/tiny.pcap" -q -v 0)
+	awk -v p="$spkts" -v a="$a" -v ai="$ai" -v b="$b" -v bi="$bi" 'BEGIN {
+		printf "instructions per packet (%d packets, start-up removed): netify %.0f, ndpiReader %.0f, ratio %.2fx\n",
+			p, (a - ai) / p, (b - bi) / p, (b - bi) / (a - ai);
+		printf "instructions end to end: netify %.0f M, ndpiReader %.0f M, ratio %.2fx\n", a / 1e6, b / 1e6, b / a;
+	}'
+fi
