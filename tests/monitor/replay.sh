@@ -24,7 +24,7 @@ config netify 'main'
 	option apps_dir '$tmp/apps'
 EOC
 n=0
-t() { n=$((n + 1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
+t() { n=$((n + 1)); if "$@" >&2; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
 echo "1..5"
 
 desc="replay of several captures: every stdout message matches its schema"
