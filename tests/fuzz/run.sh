@@ -21,7 +21,7 @@ for t in $targets; do
 	bin=$out/$name
 	# shellcheck disable=SC2086
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$cfgdir" -I"$top" -I"$top/src" -I/usr/include/ndpi "$t" $srcs -o "$bin" \
+		-I"$cfgdir" -iquote "$top" -iquote "$top/src" -I/usr/include/ndpi "$t" $srcs -o "$bin" \
 		-lndpi -lgcrypt -lyajl -lpcap -lmnl -lnftnl -lnetfilter_queue -lm -lpthread \
 		>"$out/$name.build.log" 2>&1; then
 		echo "not ok $i - $name builds"
