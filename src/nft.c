@@ -202,6 +202,18 @@ static void ex_verdict(struct rb *rb, int verdict)
 	rb_push(rb, e);
 }
 
+static void ex_jump(struct rb *rb, const char *chain)
+{
+	struct nftnl_expr *e = rb_expr(rb, "immediate");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	rb_push(rb, e);
+}
+
 static void ex_imm_u32(struct rb *rb, uint32_t reg, uint32_t val)
 {
 	struct nftnl_expr *e = rb_expr(rb, "immediate");
@@ -507,11 +519,11 @@ static int chain_save_rules(struct mnl_nlmsg_batch *b, uint32_t *seq, const stru
 	struct rb rb;
 	unsigned int i;
 
-	/* A verdict carries the whole decision: clear the old one first. Each
-	 * bit is then copied by its own rule because a two-register
-	 * "ct mark | meta mark" needs a newer kernel than OpenWrt 21/22 ship. */
+	/* Only packets carrying a verdict get here. A verdict carries the
+	 * whole decision: clear the old one first. Each bit is then copied by
+	 * its own rule because a two-register "ct mark | meta mark" needs a
+	 * newer kernel than OpenWrt 21/22 ship. */
 	rb = rb_begin(cfg->table, chain);
-	m_bits(&rb, false, NFT_META_MARK, m->used, 0, NFT_CMP_NEQ);
 	s_ctmark(&rb, ~m->used, 0);
 	if (rb_end(&rb, b, seq))
 		return -1;
@@ -604,24 +616,49 @@ static int class_rules(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct nf
 	return 0;
 }
 
-static int hook_chains(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct nft_cfg *cfg, unsigned int h)
+/* The verdict chain sees every packet of every flow, released ones too, so
+ * it stays short: packets carrying a fresh verdict jump to the save chain,
+ * packets of flows without a class return at once. */
+static int chain_verdict_rules(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct nft_cfg *cfg,
+			       const char *chain, const char *save)
 {
-	char name[32];
+	const struct marks *m = &cfg->marks;
+	struct rb rb;
 	unsigned int i;
 
-	if (msg_chain(b, seq, cfg->table, hook_names[h], hook_nums[h], NFT_PRIO_FILTER))
+	rb = rb_begin(cfg->table, chain);
+	m_bits(&rb, false, NFT_META_MARK, m->used, 0, NFT_CMP_NEQ);
+	ex_jump(&rb, save);
+	if (rb_end(&rb, b, seq))
 		return -1;
-	if (chain_filter_rules(b, seq, cfg, hook_names[h]))
-		return -1;
-	snprintf(name, sizeof(name), "%s_verdict", hook_names[h]);
-	if (msg_chain(b, seq, cfg->table, name, hook_nums[h], NFT_PRIO_VERDICT))
-		return -1;
-	if (chain_save_rules(b, seq, cfg, name))
+	if (!cfg->n_classes)
+		return 0;
+	rb = rb_begin(cfg->table, chain);
+	m_bits(&rb, true, NFT_CT_MARK, m->class_mask, 0, NFT_CMP_EQ);
+	ex_verdict(&rb, NFT_RETURN);
+	if (rb_end(&rb, b, seq))
 		return -1;
 	for (i = 0; i < cfg->n_classes; i++)
-		if (class_rules(b, seq, cfg, name, &cfg->classes[i]))
+		if (class_rules(b, seq, cfg, chain, &cfg->classes[i]))
 			return -1;
 	return 0;
+}
+
+static int hook_chains(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct nft_cfg *cfg, unsigned int h)
+{
+	char verdict[32], save[32];
+
+	snprintf(verdict, sizeof(verdict), "%s_verdict", hook_names[h]);
+	snprintf(save, sizeof(save), "%s_save", hook_names[h]);
+	if (msg_chain(b, seq, cfg->table, hook_names[h], hook_nums[h], NFT_PRIO_FILTER) ||
+	    chain_filter_rules(b, seq, cfg, hook_names[h]))
+		return -1;
+	/* the jump target must exist before the rule naming it */
+	if (msg_chain(b, seq, cfg->table, save, -1, 0) || chain_save_rules(b, seq, cfg, save))
+		return -1;
+	if (msg_chain(b, seq, cfg->table, verdict, hook_nums[h], NFT_PRIO_VERDICT))
+		return -1;
+	return chain_verdict_rules(b, seq, cfg, verdict, save);
 }
 
 int nft_build_install(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct nft_cfg *cfg)

@@ -15,7 +15,14 @@ bt-server ADDR PORT OUT     accept one connection, write the bytes received to O
 bt-client ADDR PORT         send a BitTorrent handshake; exit 0 if the peer
                             answered, 1 if the connection was cut or silent
 ctl SOCKET METHOD           one control request, print the reply
+connrate ADDR PORT SNI SECONDS THREADS
+                            new TLS connections (handshake + one request) as
+                            fast as THREADS clients can; prints JSON: rate
+                            and connection time percentiles
+udpflood ADDRS NFLOWS PPS   one UDP packet per new flow (distinct destination
+                            ports over the comma-separated ADDRS), paced
 """
+import json
 import socket
 import struct
 import sys
@@ -165,6 +172,63 @@ def ctl(path, method):
     sys.stdout.write(buf.decode())
 
 
+def connrate(addr, port, sni, seconds, threads):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    end = time.monotonic() + float(seconds)
+    times, errors = [], [0]
+    lock = threading.Lock()
+
+    def run():
+        while time.monotonic() < end:
+            t0 = time.monotonic()
+            try:
+                with socket.create_connection((addr, int(port)), timeout=3) as c:
+                    with ctx.wrap_socket(c, server_hostname=sni) as t:
+                        t.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                        t.recv(4096)
+                dt = time.monotonic() - t0
+                with lock:
+                    times.append(dt)
+            except OSError:
+                with lock:
+                    errors[0] += 1
+
+    ths = [threading.Thread(target=run) for _ in range(int(threads))]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    times.sort()
+    pct = lambda p: round(times[min(len(times) - 1, int(p * len(times)))] * 1000, 3) if times else None
+    print(json.dumps({"conns": len(times), "errors": errors[0],
+                      "rate": round(len(times) / float(seconds), 1),
+                      "p50_ms": pct(0.50), "p99_ms": pct(0.99)}))
+
+
+def udpflood(addrs, nflows, pps):
+    addrs = addrs.split(",")
+    nflows, pps = int(nflows), float(pps)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t0 = time.monotonic()
+    sent = 0
+    for i in range(nflows):
+        a = addrs[i // 64000 % len(addrs)]
+        port = 1024 + i % 64000
+        try:
+            s.sendto(b"x" * 32, (a, port))
+        except OSError:
+            pass
+        sent += 1
+        if sent % 200 == 0:
+            ahead = sent / pps - (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
+    print(sent)
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "dnsq":
@@ -179,6 +243,10 @@ def main(argv):
         bt_server(*args)
     elif cmd == "bt-client":
         return bt_client(*args)
+    elif cmd == "connrate":
+        connrate(*args)
+    elif cmd == "udpflood":
+        udpflood(*args)
     elif cmd == "ctl":
         ctl(*args)
     else:

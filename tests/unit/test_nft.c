@@ -167,7 +167,10 @@ static void test_install_forward_xt(void **state)
 	assert_int_equal(p.first_types[1], NFT_MSG_DELTABLE);
 	assert_int_equal(p.first_types[2], NFT_MSG_NEWTABLE);
 	assert_int_equal(p.sets, 2);
-	assert_int_equal(p.chains, 2);		/* forward + forward_verdict */
+	assert_int_equal(p.chains, 3);		/* forward, forward_save, forward_verdict */
+	/* no classes: the verdict chain is one jump for packets with a verdict */
+	assert_int_equal(chain_rules(&p, "forward_verdict", NULL), 1);
+	assert_int_equal(chain_rules(&p, "forward_save", NULL), 1 + 6 + 2);
 	n = chain_rules(&p, "forward", &first);
 	assert_int_equal(n, 7);
 	/* 1: ct mark & released == released accept */
@@ -216,7 +219,7 @@ static void test_install_options(void **state)
 	cfg.n_classes = 1;
 	parse_batch(buf, build(buf, &cfg, &ret), &p);
 	assert_int_equal(ret, 0);
-	assert_int_equal(p.chains, 6);
+	assert_int_equal(p.chains, 9);
 	/* no budget rule, no reject rule: 5 rules */
 	assert_int_equal(chain_rules(&p, "forward", &first), 5);
 	assert_int_equal(chain_rules(&p, "input", NULL), 5);
