@@ -387,6 +387,26 @@ int dpi_proto_names_server(uint16_t id)
 	       id == NDPI_PROTOCOL_HTTP_PROXY;
 }
 
+int dpi_proto_is_infrastructure(uint16_t id)
+{
+	switch (id) {
+	case NDPI_PROTOCOL_DNS:
+	case NDPI_PROTOCOL_MDNS:
+	case NDPI_PROTOCOL_LLMNR:
+	case NDPI_PROTOCOL_NTP:
+	case NDPI_PROTOCOL_IP_ICMP:
+	case NDPI_PROTOCOL_IP_ICMPV6:
+	case NDPI_PROTOCOL_DHCP:
+	case NDPI_PROTOCOL_DHCPV6:
+	case NDPI_PROTOCOL_SSDP:
+	case NDPI_PROTOCOL_NETBIOS:
+	case NDPI_PROTOCOL_IP_IGMP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 const char *dpi_version(void)
 {
 	return ndpi_revision();

@@ -60,6 +60,10 @@ const char *dpi_proto_name_static(uint16_t id);
  * only those are matched against application domains first. */
 int dpi_proto_names_server(uint16_t id);
 
+/* Network plumbing (DNS, NTP, ICMP, DHCP, ...): a flow of these to some
+ * vendor's address says nothing about which application runs. */
+int dpi_proto_is_infrastructure(uint16_t id);
+
 /* nDPI's version string, for status and --version. */
 const char *dpi_version(void);
 

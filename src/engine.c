@@ -157,10 +157,42 @@ static int app_from_cert(const struct apps_db *db, const struct flow_meta *m)
 	return -1;
 }
 
+/* nDPI's own answer as an application: its app-level protocol, or the
+ * master itself when nDPI names an application outright (WhatsApp, Zoom).
+ * Plain protocols (TLS, HTTP, ...) map to no application. */
+static int app_from_ndpi(const struct apps_db *db, const struct flow *f)
+{
+	int id = -1;
+
+	if (f->proto_app && f->proto_app != f->proto_master)
+		id = apps_match_ndpi(db, dpi_proto_name_static(f->proto_app));
+	if (id < 0 && f->proto_master)
+		id = apps_match_ndpi(db, dpi_proto_name_static(f->proto_master));
+	return id;
+}
+
+/* An address in a platform's network (Google, Meta, a cloud) says who hosts
+ * the server, not which application the flow is: leave it unnamed rather
+ * than call every such flow "Google". Application-specific networks
+ * (Telegram, Zoom, ...) still name their application. */
+static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t srv)
+{
+	int id = apps_match_addr(db, f->key.family, f->key.addr[srv]);
+	const struct apps_app *a = id >= 0 ? apps_get(db, id) : NULL;
+	const struct apps_category *c;
+
+	if (a && a->category >= 0 && (c = apps_category_at(db, (size_t)a->category)) &&
+	    !strcmp(c->tag, "platform"))
+		return -1;
+	return id;
+}
+
 static void classify_app(struct engine *e, struct flow *f)
 {
 	const struct apps_db *db = e->apps;
 	uint8_t srv = (uint8_t)!f->init_side;
+	/* DNS, NTP, ICMP... to a vendor's server are not that vendor's app. */
+	int by_server = !dpi_proto_is_infrastructure(f->proto_master);
 	struct flow_meta m;
 	const char *host = f->host;
 	int id = -1;
@@ -181,14 +213,13 @@ static void classify_app(struct engine *e, struct flow *f)
 	if (*host && (dpi_proto_names_server(f->proto_master) || dpi_proto_names_server(f->proto_app)) &&
 	    (id = apps_match_host(db, host)) >= 0) {
 		f->source = FLOW_SRC_SNI;
-	} else if (f->source == FLOW_SRC_NDPI &&
-		   (id = apps_match_ndpi(db, dpi_proto_name_static(f->proto_app))) >= 0) {
+	} else if ((id = app_from_ndpi(db, f)) >= 0) {
 		f->source = FLOW_SRC_NDPI;
-	} else if (e->dns && (host = dnscache_lookup(e->dns, f->key.family, f->key.addr[srv],
-						     f->last_seen / 1000)) &&
+	} else if (by_server && e->dns &&
+		   (host = dnscache_lookup(e->dns, f->key.family, f->key.addr[srv], f->last_seen / 1000)) &&
 		   (id = apps_match_host(db, host)) >= 0) {
 		f->source = FLOW_SRC_DNS;
-	} else if ((id = apps_match_addr(db, f->key.family, f->key.addr[srv])) >= 0) {
+	} else if (by_server && (id = app_from_addr(db, f, srv)) >= 0) {
 		f->source = FLOW_SRC_ADDR;
 	} else if (m.cert_names && (id = app_from_cert(db, &m)) >= 0) {
 		f->source = FLOW_SRC_CERT;
