@@ -6,18 +6,6 @@
 
 #include "cmd.h"
 
-/* Commands are weak so that a build can leave a module out and still link;
- * a missing one says so instead of crashing. */
-#pragma weak cmd_uci
-#pragma weak cmd_check
-#pragma weak cmd_policy
-#pragma weak cmd_apps
-#pragma weak cmd_run
-#pragma weak cmd_status
-#pragma weak cmd_flows
-#pragma weak cmd_reload
-#pragma weak cmd_rpc
-
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -43,8 +31,7 @@ static int usage(FILE *out)
 
 	fprintf(out, "usage: netify COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].fn)
-			fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n`netify COMMAND --help` for a command's options; man netify(8).\n");
 	return out == stderr ? 2 : 0;
 }
@@ -64,10 +51,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (!commands[i].fn) {
-			fprintf(stderr, "netify: '%s' is not part of this build\n", argv[1]);
-			return 2;
-		}
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "netify: unknown command '%s'\n", argv[1]);
