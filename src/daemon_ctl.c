@@ -2,6 +2,9 @@
  * counters in the log. Runs on the monitor's io thread (or the main thread
  * for the log): every read of a worker's state holds that worker's lock,
  * every read of the configuration holds cfg_lock. */
+/* strptime; not _GNU_SOURCE, which makes pthread.h want sched.h (ours is src/sched.h) */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "apps.h"
 #include "control.h"
@@ -107,6 +112,25 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 	json_kv_int(g, "reload_errors", (long long)d->reload_errors);
 }
 
+/* A string member that is null rather than absent when unknown. */
+static void kv_str_null(yajl_gen g, const char *key, const char *val)
+{
+	if (val) {
+		json_kv_str(g, key, val);
+		return;
+	}
+	json_key(g, key);
+	yajl_gen_null(g);
+}
+
+/* The local side's MAC: NFQUEUE's hardware address, else the capture's. */
+static const uint8_t *local_mac(const struct flow *f, const struct flowstate *fs, uint8_t l)
+{
+	if (fs && fs->has_mac)
+		return fs->mac;
+	return f->has_mac ? f->mac[l] : NULL;
+}
+
 /* ---- flows ---------------------------------------------------------- */
 
 struct flows_walk {
@@ -140,15 +164,15 @@ static int flow_json(void *user, struct flow *f)
 	const char *app = engine_app_tag(e, f);
 	const char *dev = verdict_device(fw->d->cfg->policy, f, l, fs);
 	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
+	const uint8_t *lm = local_mac(f, fs, l);
 	yajl_gen g = fw->g;
 	char mac[18];
 
 	if (!flow_wanted(fw, f, dev, app))
 		return 0;
 	yajl_gen_map_open(g);
-	if (fs && fs->has_mac) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", fs->mac[0], fs->mac[1],
-			 fs->mac[2], fs->mac[3], fs->mac[4], fs->mac[5]);
+	if (lm) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", lm[0], lm[1], lm[2], lm[3], lm[4], lm[5]);
 		json_kv_str(g, "local_mac", mac);
 	}
 	json_kv_ip(g, "local_ip", f->key.family, f->key.addr[l]);
@@ -254,6 +278,213 @@ static void protocols_list(struct worker *w, yajl_gen g)
 	yajl_gen_array_close(g);
 }
 
+/* ---- devices ------------------------------------------------------- */
+
+#define DEVICES_MAX 1024	/* devices listed in one reply */
+
+struct device_row {
+	uint8_t mac[6];
+	bool has_mac;
+	int family;
+	uint8_t addr[16];
+	const char *name;
+	unsigned int flows;
+};
+
+struct devices_walk {
+	struct daemon_ctx *d;
+	struct worker *w;
+	struct device_row *rows;
+	unsigned int n;
+};
+
+/* One row per local device, by MAC when known, else by address. */
+static int device_count(void *user, struct flow *f)
+{
+	struct devices_walk *dw = user;
+	const struct flowstate *fs = f->user;
+	uint8_t l = engine_local_side(dw->w->e, f);
+	const uint8_t *mac = local_mac(f, fs, l);
+	bool has_mac = mac != NULL;
+	unsigned int i;
+
+	for (i = 0; i < dw->n; i++) {
+		struct device_row *r = &dw->rows[i];
+
+		if (has_mac ? r->has_mac && !memcmp(r->mac, mac, 6)
+			    : !r->has_mac && r->family == f->key.family && !memcmp(r->addr, f->key.addr[l], 16)) {
+			r->flows++;
+			return 0;
+		}
+	}
+	if (dw->n == DEVICES_MAX)
+		return 0;
+	dw->rows[dw->n] = (struct device_row){ .has_mac = has_mac, .family = f->key.family, .flows = 1,
+					       .name = verdict_device(dw->d->cfg->policy, f, l, fs) };
+	if (has_mac)
+		memcpy(dw->rows[dw->n].mac, mac, 6);
+	memcpy(dw->rows[dw->n].addr, f->key.addr[l], 16);
+	dw->n++;
+	return 0;
+}
+
+static void device_json(yajl_gen g, const struct device_row *r)
+{
+	char mac[18];
+
+	yajl_gen_map_open(g);
+	if (r->has_mac) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2],
+			 r->mac[3], r->mac[4], r->mac[5]);
+		json_kv_str(g, "mac", mac);
+	}
+	json_kv_ip(g, "ip", r->family, r->addr);
+	kv_str_null(g, "name", r->name);
+	json_kv_int(g, "flows", r->flows);
+	yajl_gen_map_close(g);
+}
+
+static int ctl_devices(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
+{
+	struct devices_walk dw = { ctx, NULL, calloc(DEVICES_MAX, sizeof(struct device_row)), 0 };
+	unsigned int i;
+
+	if (!dw.rows) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	daemon_ctl_lock(dw.d);
+	for (i = 0; i < dw.d->n_workers; i++) {
+		dw.w = &dw.d->w[i];
+		pthread_mutex_lock(&dw.w->lock);
+		engine_foreach_flow(dw.w->e, device_count, &dw);
+		pthread_mutex_unlock(&dw.w->lock);
+	}
+	json_key(g, "devices");
+	yajl_gen_array_open(g);
+	for (i = 0; i < dw.n; i++)
+		device_json(g, &dw.rows[i]);
+	yajl_gen_array_close(g);
+	daemon_ctl_unlock(dw.d);
+	free(dw.rows);
+	return 0;
+}
+
+/* ---- policy test and app lookup ------------------------------------- */
+
+/* "YYYY-MM-DD hh:mm[:ss]" local time; NULL means now. */
+static int parse_at(const char *at, time_t *t)
+{
+	struct tm tm = { 0 };
+	const char *end;
+
+	*t = time(NULL);
+	if (!at)
+		return 0;
+	end = strptime(at, "%Y-%m-%d %H:%M", &tm);
+	if (end && *end == ':')
+		end = strptime(end + 1, "%S", &tm);
+	if (!end || *end)
+		return -1;
+	tm.tm_isdst = -1;
+	*t = mktime(&tm);
+	return 0;
+}
+
+static int test_input(struct daemon_ctx *d, const struct control_args *a, struct policy_input *in,
+		      char *err, size_t errlen)
+{
+	struct policy_cidr c;
+	const struct apps_app *app;
+
+	policy_input_init(in);
+	if (a->mac) {
+		if (policy_parse_mac(a->mac, in->mac)) {
+			snprintf(err, errlen, "bad mac '%s'", a->mac);
+			return -1;
+		}
+		in->has_mac = true;
+	}
+	if (a->ip) {
+		if (policy_parse_cidr(a->ip, &c)) {
+			snprintf(err, errlen, "bad ip '%s'", a->ip);
+			return -1;
+		}
+		in->family = c.family;
+		memcpy(in->addr, c.addr, 16);
+	}
+	if (a->app && (in->app_id = apps_find_tag(d->cfg->apps, a->app)) < 0) {
+		snprintf(err, errlen, "unknown app '%s'", a->app);
+		return -1;
+	}
+	if (in->app_id >= 0 && (app = apps_get(d->cfg->apps, in->app_id)))
+		in->category_id = app->category;
+	return 0;
+}
+
+static int ctl_policy_test(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
+{
+	struct daemon_ctx *d = ctx;
+	const struct policy_rule *r, *any;
+	struct policy_input in;
+	int index = -1, ret = -1;
+	time_t at;
+
+	if (parse_at(a->at, &at)) {
+		snprintf(err, errlen, "bad time '%s' (want 'YYYY-MM-DD hh:mm')", a->at);
+		return -1;
+	}
+	daemon_ctl_lock(d);
+	if (test_input(d, a, &in, err, errlen))
+		goto out_unlock;
+	r = policy_match(d->cfg->policy, &in, at, &index);
+	/* a rule that would match but for its schedule explains a "none" */
+	any = policy_match_ex(d->cfg->policy, &in, at, POLICY_MATCH_IGNORE_SCHEDULE, NULL, NULL, 0, NULL);
+	kv_str_null(g, "rule", r ? policy_rule_name(r) : NULL);
+	json_kv_int(g, "index", index);
+	json_kv_str(g, "action", r ? policy_action_name(policy_rule_action(r)) : "none");
+	kv_str_null(g, "class", r && policy_rule_class(r) ? policy_rule_class(r)->name : NULL);
+	json_kv_bool(g, "active", r != NULL);
+	json_kv_str(g, "reason", r ? "first matching rule (running policy)" :
+		    any ? "a rule matches but its schedule is not active then" : "no rule matches: allowed");
+	ret = 0;
+out_unlock:
+	daemon_ctl_unlock(d);
+	return ret;
+}
+
+static int ctl_apps_lookup(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
+{
+	struct daemon_ctx *d = ctx;
+	const struct apps_app *app;
+	struct apps_match m;
+	struct policy_cidr c;
+	int id = -1;
+
+	if (!a->host && !a->ip) {
+		snprintf(err, errlen, "host or ip required");
+		return -1;
+	}
+	if (a->ip && policy_parse_cidr(a->ip, &c)) {
+		snprintf(err, errlen, "bad ip '%s'", a->ip);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	daemon_ctl_lock(d);
+	if (a->host)
+		id = apps_explain_host(d->cfg->apps, a->host, &m);
+	if (id < 0 && a->ip)
+		id = apps_explain_addr(d->cfg->apps, c.family, c.addr, &m);
+	app = id >= 0 ? apps_get(d->cfg->apps, id) : NULL;
+	kv_str_null(g, "host", a->host);
+	kv_str_null(g, "ip", a->ip);
+	kv_str_null(g, "app", app ? app->tag : NULL);
+	kv_str_null(g, "label", app ? app->label : NULL);
+	kv_str_null(g, "rule", app ? m.rule : NULL);
+	daemon_ctl_unlock(d);
+	return 0;
+}
+
 /* ---- control callbacks ---------------------------------------------- */
 
 static int ctl_status(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
@@ -315,8 +546,10 @@ static void mon_definitions(void *ctx, yajl_gen g)
 int daemon_ctl_start(struct daemon_ctx *d)
 {
 	static const struct monitor_ops mops = { mon_definitions, mon_status, mon_flows };
-	struct control_ops cops = { .fn = { [CONTROL_STATUS] = ctl_status, [CONTROL_FLOWS] = ctl_flows,
-					    [CONTROL_RELOAD] = ctl_reload, [CONTROL_APPS] = ctl_apps } };
+	struct control_ops cops = { .fn = {
+		[CONTROL_STATUS] = ctl_status, [CONTROL_FLOWS] = ctl_flows, [CONTROL_RELOAD] = ctl_reload,
+		[CONTROL_APPS] = ctl_apps, [CONTROL_DEVICES] = ctl_devices,
+		[CONTROL_APPS_LOOKUP] = ctl_apps_lookup, [CONTROL_POLICY_TEST] = ctl_policy_test } };
 	struct monitor_cfg mc;
 	size_t i;
 

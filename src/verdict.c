@@ -205,13 +205,14 @@ void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs)
 const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
 			   const struct flowstate *fs)
 {
+	const uint8_t *mac = fs && fs->has_mac ? fs->mac : f->has_mac ? f->mac[l] : NULL;
 	size_t i, j;
 
 	for (i = 0; p && i < p->n_devices; i++) {
 		const struct policy_device *dv = &p->devices[i];
 
-		for (j = 0; fs && fs->has_mac && j < dv->macs.n; j++)
-			if (!memcmp(dv->macs.v[j], fs->mac, 6))
+		for (j = 0; mac && j < dv->macs.n; j++)
+			if (!memcmp(dv->macs.v[j], mac, 6))
 				return dv->name;
 		for (j = 0; j < dv->ips.n; j++)
 			if ((dv->ips.v[j].family == AF_INET) == (f->key.family == 4) &&
