@@ -103,6 +103,11 @@ static struct apps_db *config_apps(const char *dir)
 	if (!errs)
 		return NULL;
 	db = apps_db_load(dir, errs);
+	if (!db && errno != ENOMEM) {
+		/* policies naming apps fail to load below; the others still work */
+		log_msg(LOG_WARNING, "apps: %s: %s; no application definitions", dir, strerror(errno));
+		db = apps_db_load_files(NULL, 0, errs);
+	}
 	if (!db)
 		log_msg(LOG_ERR, "apps: %s: %s", dir, strerror(errno));
 	else if (errs->count)
@@ -663,6 +668,11 @@ int daemon_run(const struct daemon_opts *o)
 		log_msg(LOG_ERR, "daemonize: %s", strerror(errno));
 	if (daemon_boot(d, &boot))
 		goto out_fini;
+	if (!d->main.enabled && !d->replay) {
+		log_msg(LOG_NOTICE, "disabled in %s (option enabled '0')", o->config);
+		ret = 0;
+		goto out_fini;
+	}
 	if (d->replay) {
 		ret = daemon_replay(d);
 		goto out_fini;

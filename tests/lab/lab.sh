@@ -12,7 +12,7 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lablib.sh"
 lab_init
 
-echo "1..17"
+echo "1..18"
 
 # 1-2: the lab and the daemon
 lab_up && servers_up; ok $? "lab: client, router, server namespaces over veth, IPv4+IPv6, servers up"
@@ -94,6 +94,14 @@ ok $? "restart: enforcement back, no duplicate rules ($RULES rules)"
 kill -TERM $DPID; wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && ! inr nft list table inet netify >/dev/null 2>&1
 ok $? "SIGTERM: clean exit, table removed"
+
+# 18: keep_blocking leaves the table (and the blocking) behind
+sed -i "s/option status_interval '1'/&\n\toption keep_blocking '1'/" "$LAB/netify.conf"
+daemon_start && [ "$(tls web.whatsapp.com 10.77.2.5)" = 000 ] && kill -TERM $DPID && wait $DPID; rc=$?; DPID=""
+[ "$rc" = 0 ] && inr nft list chain inet netify forward >/dev/null 2>&1 &&
+	[ "$(tls example.org 10.77.2.5 2)" = 000 ] && [ "$(tls example.org 10.77.2.6)" = 200 ]
+ok $? "keep_blocking: after SIGTERM the block set still drops, everything else passes (bypass)"
+inr nft delete table inet netify 2>/dev/null
 
 if [ -n "${LAB_HOLD:-}" ]; then
 	echo "# holding $LAB_HOLD s: namespaces $C $R $S, files in $LAB"
