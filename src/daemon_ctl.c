@@ -54,6 +54,7 @@ static void status_queue(yajl_gen g, struct worker *w, const struct nfqstat_queu
 	json_kv_int(g, "packets", (long long)s->packets);
 	json_kv_int(g, "verdicts", (long long)s->verdicts);
 	json_kv_int(g, "verdict_msgs", (long long)s->verdict_msgs);
+	json_kv_int(g, "batched", (long long)s->batched);
 	json_kv_int(g, "dropped", (long long)s->dropped);
 	json_kv_int(g, "fail_open", (long long)fail_open);
 	json_kv_int(g, "enobufs", (long long)s->enobufs);

@@ -439,15 +439,38 @@ static void nfqueue_overrun(struct nfqueue *q)
 	}
 }
 
+/* When each datagram of this call was read, to charge every packet the
+ * time it waited for its (possibly batched) verdict. */
+struct recv_times {
+	uint64_t t[NFQ_RECV_PER_CALL];
+	int n[NFQ_RECV_PER_CALL];
+	int count;
+};
+
+static void recv_times_account(struct nfqueue *q, const struct recv_times *rt)
+{
+	uint64_t now = mono_ns();
+	int i, j;
+
+	for (i = 0; i < rt->count; i++)
+		for (j = 0; j < rt->n[i]; j++)
+			nfqueue_lat_add(q->st.lat, now - rt->t[i]);
+}
+
+/* Reads what is waiting (a burst of at most NFQ_RECV_PER_CALL datagrams)
+ * and answers it with one send: consecutive identical verdicts across the
+ * burst become one batch verdict. The burst bound keeps the first packet's
+ * wait short. */
 int nfqueue_receive(struct nfqueue *q, nfqueue_handler fn, void *user)
 {
 	struct verdict_out out;
-	int total = 0, i, n, j;
-	uint64_t t0, t1;
+	struct recv_times rt;
+	int total = 0, i;
 	ssize_t len;
 
 	out.len = 0;
 	out.run.count = 0;
+	rt.count = 0;
 	for (i = 0; i < NFQ_RECV_PER_CALL; i++) {
 		len = recv(nfqueue_fd(q), q->buf, q->buf_len, MSG_DONTWAIT);
 		if (len < 0) {
@@ -455,21 +478,18 @@ int nfqueue_receive(struct nfqueue *q, nfqueue_handler fn, void *user)
 				nfqueue_overrun(q);
 				continue;
 			}
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				break;
-			q->st.recv_errors++;
-			total = total ? total : -1;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				q->st.recv_errors++;
+				total = total ? total : -1;
+			}
 			break;
 		}
-		t0 = mono_ns();
-		n = nfqueue_handle_buf(q, (size_t)len, fn, user, &out);
-		/* answer per datagram: the kernel waits on these packets */
-		verdict_flush_run(q, &out);
-		verdict_send(q, &out);
-		t1 = mono_ns();
-		for (j = 0; j < n; j++)
-			nfqueue_lat_add(q->st.lat, t1 - t0);
-		total += n;
+		rt.t[rt.count] = mono_ns();
+		rt.n[rt.count] = nfqueue_handle_buf(q, (size_t)len, fn, user, &out);
+		total += rt.n[rt.count++];
 	}
+	verdict_flush_run(q, &out);
+	verdict_send(q, &out);
+	recv_times_account(q, &rt);
 	return total;
 }

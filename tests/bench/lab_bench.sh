@@ -71,7 +71,7 @@ wait_flows 10000; f10=$(flows); rss10=$(rss_kb)
 inc $TOOL udpflood 10.77.2.4,10.77.2.5 90000 20000 >/dev/null
 wait_flows 100000; f100=$(flows); rss100=$(rss_kb)
 echo "after the floods, per queue:"
-status | json '"\n".join("  queue %d: %d packets, kernel fail-open %d, enobufs %d" % (q["queue"], q["packets"], q["fail_open"], q["enobufs"]) for q in d["queues"])'
+status | json '"\n".join("  queue %d: %d packets, %d verdict messages (%d packets in batches), kernel fail-open %d, enobufs %d" % (q["queue"], q["packets"], q["verdict_msgs"], q["batched"], q["fail_open"], q["enobufs"]) for q in d["queues"])'
 
 r() { python3 -c "print('%.1f%%' % (100.0 * $1 / $2))" 2>/dev/null || echo "?"; }
 bc_rate=$(echo "$base_conn" | json 'd["rate"]'); nc_rate=$(echo "$nf_conn" | json 'd["rate"]')
