@@ -12,7 +12,7 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lablib.sh"
 lab_init
 
-echo "1..18"
+echo "1..19"
 
 # 1-2: the lab and the daemon
 lab_up && servers_up; ok $? "lab: client, router, server namespaces over veth, IPv4+IPv6, servers up"
@@ -85,7 +85,14 @@ for i in $(seq 50); do grep -q '^cut' "$LAB/live.out" 2>/dev/null && break; slee
 grep -q '^cut' "$LAB/live.out" && [ "$(status_sum ct_updates)" -ge 1 ]
 ok $? "reload blocking the app cuts its live connection (was '$live_ok', now '$(cat "$LAB/live.out")')"
 
-# 15-17: faults
+# 15: a burst of new flows is answered with batch verdicts
+v0=$(status_sum verdicts); m0=$(status_sum verdict_msgs)
+inc $TOOL udpflood 10.77.2.2,10.77.2.3 3000 50000 >/dev/null; sleep 1
+v1=$(status_sum verdicts); m1=$(status_sum verdict_msgs)
+[ $((v1 - v0)) -ge 2900 ] && [ $((m1 - m0)) -lt $((v1 - v0)) ]
+ok $? "3000 new UDP flows: $((v1 - v0)) verdicts in $((m1 - m0)) messages (batched)"
+
+# 16-18: faults
 kill -9 $DPID; wait $DPID 2>/dev/null; DPID=""
 [ "$(tls example.org 10.77.2.3)" = 200 ] && inr nft list table inet netify >/dev/null
 ok $? "kill -9: new connections still pass (queue bypass)"
@@ -95,7 +102,7 @@ kill -TERM $DPID; wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && ! inr nft list table inet netify >/dev/null 2>&1
 ok $? "SIGTERM: clean exit, table removed"
 
-# 18: keep_blocking leaves the table (and the blocking) behind
+# 19: keep_blocking leaves the table (and the blocking) behind
 sed -i "s/option status_interval '1'/&\n\toption keep_blocking '1'/" "$LAB/netify.conf"
 daemon_start && [ "$(tls web.whatsapp.com 10.77.2.5)" = 000 ] && kill -TERM $DPID && wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && inr nft list chain inet netify forward >/dev/null 2>&1 &&
