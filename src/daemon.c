@@ -335,6 +335,7 @@ static void worker_sync_config(struct worker *w)
 	w->cfg = c;
 	engine_set_apps(w->e, c->apps);
 	verdict_reevaluate(w);
+	w->sched_sig = 0;	/* the next tick takes the new policy's schedules as they are */
 	__atomic_store_n(&w->gen, c->gen, __ATOMIC_RELEASE);
 }
 
@@ -354,6 +355,7 @@ static void *worker_main(void *arg)
 		now = util_mono_ms();
 		if (now - last_expire >= 1000) {
 			engine_expire(w->e, wall_us());
+			verdict_schedule_tick(w, time(NULL));
 			last_expire = now;
 		}
 		pthread_mutex_unlock(&w->lock);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <yajl/yajl_gen.h>
 
 #include "daemon.h"
@@ -92,6 +93,7 @@ struct worker {
 	const struct nfqueue_pkt *cur;	/* packet being handled, for callbacks */
 	struct { uint32_t ifindex; char name[16]; } ifcache[DAEMON_IFCACHE];
 	struct worker_stats st;
+	uint64_t sched_sig;		/* rules active at the last tick */
 	struct dns_inbox inbox;
 };
 
@@ -122,6 +124,7 @@ struct flowstate *verdict_state(struct worker *w, struct flow *f);
 void verdict_note_packet(struct worker *w, struct flow *f, struct flowstate *fs);
 void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs);
 void verdict_reevaluate(struct worker *w);
+void verdict_schedule_tick(struct worker *w, time_t now);
 int verdict_pool_init(struct worker *w, uint32_t capacity);
 void verdict_write_outcome(yajl_gen g, struct worker *w, const struct flow *f, const struct flowstate *fs);
 const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,

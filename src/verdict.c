@@ -384,3 +384,27 @@ void verdict_reevaluate(struct worker *w)
 {
 	engine_foreach_flow(w->e, reevaluate_one, w);
 }
+
+/* Which rules are active now, folded into one number: when a schedule
+ * starts or ends, it changes and live flows are matched again, so a rule
+ * "from 22:00" also cuts the connections already open at 22:00. */
+static uint64_t schedule_signature(const struct policy *p, time_t now)
+{
+	uint64_t sig = 0x9e3779b97f4a7c15ull;
+	size_t i;
+
+	for (i = 0; p && i < p->n_rules; i++)
+		sig = (sig ^ (policy_rule_active(&p->rules[i], now) ? i + 1 : 0)) * 0x100000001b3ull;
+	return sig;
+}
+
+void verdict_schedule_tick(struct worker *w, time_t now)
+{
+	uint64_t sig = schedule_signature(w->cfg ? w->cfg->policy : NULL, now);
+
+	if (sig == w->sched_sig)
+		return;
+	if (w->sched_sig)
+		verdict_reevaluate(w);
+	w->sched_sig = sig;
+}

@@ -12,7 +12,7 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lablib.sh"
 lab_init
 
-echo "1..19"
+echo "1..20"
 
 # 1-2: the lab and the daemon
 lab_up && servers_up; ok $? "lab: client, router, server namespaces over veth, IPv4+IPv6, servers up"
@@ -85,14 +85,33 @@ for i in $(seq 50); do grep -q '^cut' "$LAB/live.out" 2>/dev/null && break; slee
 grep -q '^cut' "$LAB/live.out" && [ "$(status_sum ct_updates)" -ge 1 ]
 ok $? "reload blocking the app cuts its live connection (was '$live_ok', now '$(cat "$LAB/live.out")')"
 
-# 15: a burst of new flows is answered with batch verdicts
+# 15: a schedule that starts later cuts a connection already open
+start=$(date -u -d '+8 sec' +%H:%M:%S); stop=$(date -u -d '+1 hour' +%H:%M:%S)
+cat >>"$LAB/netify.conf" <<-EOT
+
+config rule 'sched'
+	option name 'labsched from now on'
+	list app 'labsched'
+	option action 'block'
+	option start_time '$start'
+	option stop_time '$stop'
+	option utc_time '1'
+EOT
+kill -HUP $DPID; sleep 0.5
+bg_in $C $TOOL live-client 10.77.2.3 7000 sched.example.net "$LAB/sched.out"
+sleep 5; before=$(cat "$LAB/sched.out" 2>/dev/null)
+for i in $(seq 100); do grep -q '^cut' "$LAB/sched.out" 2>/dev/null && break; sleep 0.1; done
+case "$before" in ok*) grep -q '^cut' "$LAB/sched.out" ;; *) false ;; esac
+ok $? "schedule start ($start UTC) cuts a live connection (before: '$before', after: '$(cat "$LAB/sched.out")')"
+
+# 16: a burst of new flows is answered with batch verdicts
 v0=$(status_sum verdicts); m0=$(status_sum verdict_msgs)
 inc $TOOL udpflood 10.77.2.2,10.77.2.3 3000 50000 >/dev/null; sleep 1
 v1=$(status_sum verdicts); m1=$(status_sum verdict_msgs)
 [ $((v1 - v0)) -ge 2900 ] && [ $((m1 - m0)) -lt $((v1 - v0)) ]
 ok $? "3000 new UDP flows: $((v1 - v0)) verdicts in $((m1 - m0)) messages (batched)"
 
-# 16-18: faults
+# 17-19: faults
 kill -9 $DPID; wait $DPID 2>/dev/null; DPID=""
 [ "$(tls example.org 10.77.2.3)" = 200 ] && inr nft list table inet netify >/dev/null
 ok $? "kill -9: new connections still pass (queue bypass)"
@@ -102,7 +121,7 @@ kill -TERM $DPID; wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && ! inr nft list table inet netify >/dev/null 2>&1
 ok $? "SIGTERM: clean exit, table removed"
 
-# 19: keep_blocking leaves the table (and the blocking) behind
+# 20: keep_blocking leaves the table (and the blocking) behind
 sed -i "s/option status_interval '1'/&\n\toption keep_blocking '1'/" "$LAB/netify.conf"
 daemon_start && [ "$(tls web.whatsapp.com 10.77.2.5)" = 000 ] && kill -TERM $DPID && wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && inr nft list chain inet netify forward >/dev/null 2>&1 &&

@@ -77,7 +77,7 @@ servers_up() {
 	(cd "$LAB/www" && bg_in $S python3 -m http.server 80 --bind ::)
 	bg_in $S dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=10.77.2.2 \
 		--address=/chat.whatsapp.com/10.77.2.4 --pid-file="$LAB/dnsmasq.pid" --user=root
-	bg_in $S $TOOL echo-server 10.77.2.6 7000
+	bg_in $S $TOOL echo-server 0.0.0.0 7000
 	bg_in $S $TOOL bt-server 10.77.2.2 6881 "$LAB/bt.out"
 	for i in $(seq 50); do
 		ins ss -ltn | grep -q ':443 ' && ins ss -ltn | grep -q ':80 ' && ins ss -ltn | grep -q ':7000 ' &&
@@ -100,6 +100,8 @@ write_config() {
 	dom:900001:bulk.example.net
 	app:900002:labreload:labcat:Lab Reload
 	dom:900002:reload.example.net
+	app:900003:labsched:labcat:Lab Schedule
+	dom:900003:sched.example.net
 	EOT
 	cat >"$LAB/netify.conf" <<-EOT
 	config netify 'main'
