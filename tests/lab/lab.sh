@@ -12,7 +12,7 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lablib.sh"
 lab_init
 
-echo "1..20"
+echo "1..21"
 
 # 1-2: the lab and the daemon
 lab_up && servers_up; ok $? "lab: client, router, server namespaces over veth, IPv4+IPv6, servers up"
@@ -128,6 +128,16 @@ daemon_start && [ "$(tls web.whatsapp.com 10.77.2.5)" = 000 ] && kill -TERM $DPI
 	[ "$(tls example.org 10.77.2.5 2)" = 000 ] && [ "$(tls example.org 10.77.2.6)" = 200 ]
 ok $? "keep_blocking: after SIGTERM the block set still drops, everything else passes (bypass)"
 inr nft delete table inet netify 2>/dev/null
+
+# 21: input chain: traffic to the router itself
+sed -i "s/option keep_blocking '1'/option input_chain '1'/" "$LAB/netify.conf"
+mkdir -p "$LAB/rwww" && echo router >"$LAB/rwww/index.html"
+(cd "$LAB/rwww" && bg_in $R python3 -m http.server 8080 --bind 10.77.1.1)
+for i in $(seq 50); do inr ss -ltn | grep -q ':8080 ' && break; sleep 0.1; done
+daemon_start && [ "$(http example.org 10.77.1.1:8080)" = 200 ] && [ "$(http web.whatsapp.com 10.77.1.1:8080 3)" = 000 ] &&
+	inr nft list chain inet netify input >/dev/null 2>&1
+ok $? "input_chain: an app blocked on its way to the router itself, others pass"
+kill -TERM $DPID; wait $DPID; DPID=""
 
 if [ -n "${LAB_HOLD:-}" ]; then
 	echo "# holding $LAB_HOLD s: namespaces $C $R $S, files in $LAB"
