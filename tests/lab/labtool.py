@@ -23,6 +23,7 @@ udpflood ADDRS NFLOWS PPS   one UDP packet per new flow (distinct destination
                             ports over the comma-separated ADDRS), paced
 """
 import json
+import os
 import socket
 import struct
 import sys
@@ -105,8 +106,10 @@ def tls_server(port, cert, key):
 
 def live_client(addr, port, host, out):
     def note(text):
-        with open(out, "w") as f:
+        # replace, never truncate: the test reads the file meanwhile
+        with open(out + ".tmp", "w") as f:
             f.write(text + "\n")
+        os.replace(out + ".tmp", out)
 
     s = socket.create_connection((addr, int(port)), timeout=2)
     s.sendall(("GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: lab\r\n\r\n" % host).encode())
