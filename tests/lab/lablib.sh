@@ -141,7 +141,7 @@ write_config() {
 }
 
 daemon_start() {
-	ip netns exec $R "$NETIFY" run -c "$LAB/netify.conf" --firewall-config /dev/null >>"$LAB/daemon.log" 2>&1 &
+	ip netns exec $R "$NETIFY" run -c "$LAB/netify.conf" --firewall-config "${LAB_FIREWALL:-/dev/null}" >>"$LAB/daemon.log" 2>&1 &
 	DPID=$!
 	for i in $(seq 100); do
 		if inr nft list table inet netify >/dev/null 2>&1 &&
