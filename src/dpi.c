@@ -250,7 +250,7 @@ static int is_tls_like(uint16_t id)
 	       id == NDPI_PROTOCOL_MAIL_SMTPS;
 }
 
-static void meta_tls(const struct ndpi_flow_struct *f, struct flow_meta *m)
+static void meta_tls(const struct ndpi_flow_struct *f, const struct meta_extra *x, struct flow_meta *m)
 {
 	static const uint8_t zero[20];
 
@@ -260,6 +260,8 @@ static void meta_tls(const struct ndpi_flow_struct *f, struct flow_meta *m)
 #ifdef NDPI_TLS_ALPN_FIELD
 	m->alpn = nz(f->protos.tls_quic.NDPI_TLS_ALPN_FIELD);
 #endif
+	if (!m->alpn)
+		m->alpn = nz(x->quic_alpn);
 #ifdef NDPI_HAVE_JA3
 	m->ja3_client = nz(f->protos.tls_quic.ja3_client);
 	m->ja3_server = nz(f->protos.tls_quic.ja3_server);
@@ -312,9 +314,11 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 
 	memset(m, 0, sizeof(*m));
 	m->host = nz(f->host_server_name);
+	if (!m->host)	/* a QUIC ClientHello nDPI could not reassemble */
+		m->host = nz(df->extra.quic_sni);
 	/* protos is a union: read only the member the protocol filled. */
 	if (is_tls_like(r->master) || is_tls_like(r->app))
-		meta_tls(f, m);
+		meta_tls(f, &df->extra, m);
 	else
 		meta_proto(df, f, r->master, m);
 	m->is_http = r->master == NDPI_PROTOCOL_HTTP || r->app == NDPI_PROTOCOL_HTTP;
@@ -385,6 +389,16 @@ int dpi_proto_names_server(uint16_t id)
 {
 	return is_tls_like(id) || id == NDPI_PROTOCOL_HTTP || id == NDPI_PROTOCOL_HTTP_CONNECT ||
 	       id == NDPI_PROTOCOL_HTTP_PROXY;
+}
+
+int dpi_proto_quic_id(void)
+{
+	return NDPI_PROTOCOL_QUIC;
+}
+
+int dpi_proto_is_quic(uint16_t id)
+{
+	return id == NDPI_PROTOCOL_QUIC;
 }
 
 int dpi_proto_is_infrastructure(uint16_t id)

@@ -60,6 +60,9 @@ const char *dpi_proto_name_static(uint16_t id);
  * only those are matched against application domains first. */
 int dpi_proto_names_server(uint16_t id);
 
+int dpi_proto_is_quic(uint16_t id);
+int dpi_proto_quic_id(void);
+
 /* Network plumbing (DNS, NTP, ICMP, DHCP, ...): a flow of these to some
  * vendor's address says nothing about which application runs. */
 int dpi_proto_is_infrastructure(uint16_t id);

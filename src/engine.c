@@ -6,6 +6,7 @@
  * table is fixed and nDPI states come from dpi's pool.
  */
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +16,32 @@
 #include "dpi.h"
 #include "engine.h"
 #include "http.h"
+#include "quic.h"
 #include "log.h"
 #include "util.h"
 
+#define QUIC_CHUNK 8	/* reassembly states allocated at once */
+
+/* QUIC Initial readers: ~5 KiB each, so only for QUIC flows nDPI could
+ * not name, at most quic_max at once, reused through a free list. */
+struct quic_slot {
+	struct quic_slot *next;
+	struct quic_reasm r;
+};
+
+struct quic_chunk {
+	struct quic_chunk *next;
+	struct quic_slot slots[QUIC_CHUNK];
+};
+
+enum { QUIC_ST_NONE, QUIC_ST_READING, QUIC_ST_DONE, QUIC_ST_GAVE_UP };
+
 struct engine {
 	struct engine_cfg cfg;
+	struct quic_slot *quic_free;
+	struct quic_chunk *quic_chunks;
+	uint32_t quic_used;
+	int quic_full_logged;
 	struct flow_table *flows;
 	struct dpi *dpi;
 	struct dnscache *dns;
@@ -40,6 +62,7 @@ void engine_cfg_defaults(struct engine_cfg *cfg)
 	cfg->dns_cache_size = 16384;
 	cfg->dns_ttl_min = 60;
 	cfg->dns_ttl_max = 86400;
+	cfg->quic_capacity = 256;
 }
 
 static void engine_on_purge(void *user, struct flow *f, enum flow_purge why);
@@ -85,6 +108,12 @@ void engine_free(struct engine *e)
 	flow_table_free(e->flows);
 	dpi_free(e->dpi);
 	dnscache_free(e->dns);
+	while (e->quic_chunks) {
+		struct quic_chunk *next = e->quic_chunks->next;
+
+		free(e->quic_chunks);
+		e->quic_chunks = next;
+	}
 	free(e->local_nets);
 	free(e);
 }
@@ -243,6 +272,105 @@ const char *engine_proto_name(const struct engine *e, uint16_t id)
 	return dpi_proto_name(e->dpi, id);
 }
 
+/* ---- QUIC Initials ---- */
+
+static struct quic_reasm *quic_get(struct engine *e)
+{
+	struct quic_slot *q;
+	int i;
+
+	if (e->quic_used >= e->cfg.quic_capacity) {
+		e->stats.quic_full++;
+		log_once(&e->quic_full_logged, LOG_WARNING,
+			 "%u QUIC handshakes read at once: more are left to nDPI", e->cfg.quic_capacity);
+		return NULL;
+	}
+	if (!e->quic_free) {
+		struct quic_chunk *c = malloc(sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->next = e->quic_chunks;
+		e->quic_chunks = c;
+		for (i = 0; i < QUIC_CHUNK; i++) {
+			c->slots[i].next = e->quic_free;
+			e->quic_free = &c->slots[i];
+		}
+	}
+	q = e->quic_free;
+	e->quic_free = q->next;
+	e->quic_used++;
+	quic_reasm_init(&q->r);
+	return &q->r;
+}
+
+static void quic_put(struct engine *e, struct meta_extra *x)
+{
+	struct quic_slot *q;
+
+	if (!x->quic)
+		return;
+	q = (struct quic_slot *)(void *)((char *)x->quic - offsetof(struct quic_slot, r));
+	q->next = e->quic_free;
+	e->quic_free = q;
+	e->quic_used--;
+	x->quic = NULL;
+}
+
+/* A first client datagram nDPI has no name for that has the shape of a QUIC
+ * Initial: long header, fixed bit, and the 1200-byte minimum RFC 9000 sets
+ * for client Initials. quic_reasm_feed() then decides. */
+static int looks_like_initial(const struct flow *f, const struct pkt *p)
+{
+	return !f->proto_master && f->packets[f->init_side] == 1 && p->payload_len >= 1200 &&
+	       (p->payload[0] & 0xc0) == 0xc0;
+}
+
+/* Reads the client's QUIC Initials when nDPI found QUIC but no SNI (a
+ * ClientHello split over packets or out of order). Returns 1 while more
+ * Initials are needed, so inspection goes on. */
+static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side)
+{
+	struct meta_extra *x = dpi_flow_extra(f->dpi);
+	struct dpi_result r = { .master = f->proto_master, .app = f->proto_app };
+	struct flow_meta m;
+	int st;
+
+	if (x->quic_state == QUIC_ST_DONE || x->quic_state == QUIC_ST_GAVE_UP ||
+	    p->l4proto != IPPROTO_UDP || side != f->init_side || !p->payload_len)
+		return 0;
+	if (x->quic_state == QUIC_ST_NONE) {
+		if (!dpi_proto_is_quic(f->proto_master) && !dpi_proto_is_quic(f->proto_app) &&
+		    !looks_like_initial(f, p))
+			return 0;
+		dpi_meta(f->dpi, &r, &m);
+		if (m.host || !(x->quic = quic_get(e))) {
+			x->quic_state = QUIC_ST_GAVE_UP;
+			return 0;
+		}
+		x->quic_state = QUIC_ST_READING;
+	}
+	st = quic_reasm_feed(x->quic, p->payload, p->payload_len);
+	if (st == QUIC_MORE)
+		return 1;
+	if (st == QUIC_DONE && !f->proto_master) {
+		/* A QUIC version nDPI does not know (v2, ...): netify names it. */
+		f->proto_master = f->proto_app = (uint16_t)dpi_proto_quic_id();
+	}
+	if (st == QUIC_DONE && quic_reasm_sni(x->quic)) {
+		util_strlcpy(x->quic_sni, quic_reasm_sni(x->quic), sizeof(x->quic_sni));
+		if (quic_reasm_alpn(x->quic))
+			util_strlcpy(x->quic_alpn, quic_reasm_alpn(x->quic), sizeof(x->quic_alpn));
+		e->stats.quic_named++;
+		classify_app(e, f);
+		if (e->cfg.cb.flow_update)
+			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
+	}
+	x->quic_state = st == QUIC_DONE ? QUIC_ST_DONE : QUIC_ST_GAVE_UP;
+	quic_put(e, x);
+	return 0;
+}
+
 /* ---- inspection ---- */
 
 static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
@@ -264,6 +392,8 @@ static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 			util_strlcpy(f->host, m.host, sizeof(f->host));
 	}
 	classify_app(e, f);
+	if (f->dpi)
+		quic_put(e, dpi_flow_extra(f->dpi));
 	f->state = FLOW_DONE;
 	f->end_reason = (uint8_t)why;
 	e->stats.flows_done[why]++;
@@ -350,10 +480,11 @@ static void learn_dns(struct engine *e, const struct pkt *p, uint64_t now_ms)
 		dnscache_learn(e->dns, p->payload + 2, p->payload_len - 2, now_ms / 1000);
 }
 
-static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint64_t now_ms,
-		    struct engine_result *res)
+static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side,
+		    uint64_t now_ms, struct engine_result *res)
 {
 	struct dpi_result r;
+	int more;
 
 	if (is_dns_port(p->sport) || is_dns_port(p->dport))
 		dns_meta(f->dpi, p);
@@ -369,7 +500,8 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint6
 		if (e->cfg.cb.flow_update)
 			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
 	}
-	if (r.complete) {
+	more = quic_step(e, f, p, side);
+	if (r.complete && !more) {
 		inspection_end(e, f, FLOW_END_CLASSIFIED);
 		res->done_now = true;
 	} else if (e->cfg.packet_budget && f->detection_packets >= e->cfg.packet_budget) {
@@ -434,7 +566,7 @@ int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uin
 	flow_touch(e->flows, res->flow, now_ms);
 	learn_dns(e, &p, now_ms);
 	if (res->flow->state == FLOW_INSPECTING)
-		inspect(e, res->flow, &p, now_ms, res);
+		inspect(e, res->flow, &p, res->side, now_ms, res);
 	return 0;
 }
 

@@ -43,6 +43,7 @@ struct engine_cfg {
 	struct flow_timeouts timeouts;	/* default tcp 3600, closed 10, udp 120, other 60 */
 	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
 	uint32_t dns_ttl_min, dns_ttl_max;
+	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256) */
 	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
 	unsigned n_local_nets;
 	uint64_t seed;			/* hash seed; 0 = random */
@@ -56,6 +57,8 @@ struct engine_stats {
 	uint64_t flows_done[__FLOW_END_MAX];
 	uint64_t dpi_full;		/* new flows not inspected: dpi_capacity reached */
 	uint64_t dpi_alloc_fail;
+	uint64_t quic_named;		/* QUIC flows named from netify's own Initial reading */
+	uint64_t quic_full;		/* QUIC flows left to nDPI: quic_capacity reached */
 };
 
 /* What one packet did. */

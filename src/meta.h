@@ -16,7 +16,13 @@
 
 /* What netify itself parses where nDPI keeps less (DNS answers, HTTP
  * request fields nDPI did not store). */
+struct quic_reasm;
+
 struct meta_extra {
+	struct quic_reasm *quic;	/* while reading QUIC Initials (engine's pool) */
+	uint8_t quic_state;		/* engine's: none, reading, done, gave up */
+	char quic_sni[96];		/* SNI netify read from QUIC Initials */
+	char quic_alpn[32];
 	uint8_t http_seen:1;
 	char http_url[HTTP_URL_MAX];
 	char http_user_agent[HTTP_UA_MAX];
