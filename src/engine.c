@@ -231,8 +231,12 @@ static void classify_app(struct engine *e, struct flow *f)
 		struct dpi_result r = { .master = f->proto_master, .app = f->proto_app };
 
 		dpi_meta(f->dpi, &r, &m);
-		if (m.host)
+		if (m.host) {
 			host = m.host;
+			/* Known now, not only when inspection ends: the
+			 * daemon lists flows while they are inspected. */
+			util_strlcpy(f->host, m.host, sizeof(f->host));
+		}
 	}
 	f->source = FLOW_SRC_NONE;
 	if (f->proto_app && f->proto_app != f->proto_master)
@@ -409,6 +413,11 @@ void engine_finish(struct engine *e, struct flow *f, enum flow_end why)
 		inspection_end(e, f, why);
 }
 
+void engine_finish_soon(struct flow *f)
+{
+	f->finish_req = 1;
+}
+
 int engine_flow_meta(struct engine *e, const struct flow *f, struct flow_meta *m)
 {
 	struct dpi_result r = { .master = f->proto_master, .app = f->proto_app };
@@ -501,7 +510,10 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
 	}
 	more = quic_step(e, f, p, side);
-	if (r.complete && !more) {
+	if (f->finish_req) {
+		inspection_end(e, f, FLOW_END_DECIDED);
+		res->done_now = true;
+	} else if (r.complete && !more) {
 		inspection_end(e, f, FLOW_END_CLASSIFIED);
 		res->done_now = true;
 	} else if (e->cfg.packet_budget && f->detection_packets >= e->cfg.packet_budget) {

@@ -87,6 +87,11 @@ int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uin
 /* Ends f's inspection now with reason why (e.g. the daemon gave up). */
 void engine_finish(struct engine *e, struct flow *f, enum flow_end why);
 
+/* From inside a flow_update callback: end f's inspection (FLOW_END_DECIDED)
+ * as soon as the callback returns, e.g. because the flow is blocked and
+ * there is nothing more to learn from it. */
+void engine_finish_soon(struct flow *f);
+
 /* Purges flows idle at now_us; call about once a second. */
 void engine_expire(struct engine *e, uint64_t now_us);
 

@@ -330,6 +330,7 @@ const char *flow_end_name(enum flow_end e)
 		[FLOW_END_CLOSED] = "closed",
 		[FLOW_END_EOF] = "end_of_capture",
 		[FLOW_END_OVERLOAD] = "overload",
+		[FLOW_END_DECIDED] = "decided",
 	};
 
 	return e < __FLOW_END_MAX ? names[e] : "?";

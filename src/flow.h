@@ -38,6 +38,7 @@ enum flow_end {
 	FLOW_END_CLOSED,	/* FIN/RST before a result: best guess */
 	FLOW_END_EOF,		/* capture ended while inspecting: best guess */
 	FLOW_END_OVERLOAD,	/* not inspected: too many flows under inspection */
+	FLOW_END_DECIDED,	/* the owner acted (e.g. blocked) before nDPI was done */
 	__FLOW_END_MAX
 };
 
@@ -83,6 +84,7 @@ struct flow {
 	uint8_t init_side;	/* key side (0/1) of the initiator */
 	uint8_t lru_class;	/* internal: the LRU list the flow is on */
 	uint8_t guessed:1, fin_seen0:1, fin_seen1:1, rst_seen:1, has_mac:1, in_use:1;
+	uint8_t finish_req:1;	/* engine_finish_soon() was called */
 	uint8_t mac[2][6];	/* per key side, when the link layer has them */
 	char host[FLOW_HOST_MAX];
 };

@@ -296,6 +296,10 @@ static void on_flow_update(void *user, struct engine *e, struct flow *f)
 		return;
 	verdict_note_packet(w, f, fs);
 	verdict_evaluate(w, f, fs);
+	/* A blocked flow has nothing more to teach: its flow event goes out
+	 * now, with the block, instead of when it times out. */
+	if (fs->action == POLICY_BLOCK)
+		engine_finish_soon(f);
 }
 
 static void purge_json(struct worker *w, struct engine *e, struct flow *f, enum flow_purge why)
