@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "control.h"
+#include "policy.h"
 #include "uci.h"
 
 #define CTL_REPLY_MAX	(256u * 1024u * 1024u)	/* bytes of one reply */
@@ -40,19 +41,25 @@ static const char *ctl_socket_path(const char *opt)
 	const char *cfg = getenv("NETIFY_CONFIG");
 	struct uci_pkg *pkg = NULL;
 	const struct uci_sec *s;
+	char why[128], *buf;
+	size_t len;
 
 	if (opt)
 		return opt;
 	if (env && env[0])
 		return env;
 	snprintf(path, sizeof(path), "%s", CONTROL_DEFAULT_PATH);
-	if (uci_parse_file(cfg ? cfg : CTL_CONFIG, &pkg, NULL) == 0) {
+	/* Read as package netify whatever the file is called, as the daemon
+	 * and `netify check` do (netify.conf is not a valid UCI name). */
+	buf = policy_read_file(cfg ? cfg : CTL_CONFIG, &len, why, sizeof(why));
+	if (buf && uci_parse_buf(cfg ? cfg : CTL_CONFIG, "netify", buf, len, &pkg, NULL) == 0) {
 		s = uci_sec_find(pkg, "main");
 		if (s)
 			snprintf(path, sizeof(path), "%s",
 				 uci_get_str(s, "control_socket", CONTROL_DEFAULT_PATH));
 		uci_pkg_free(pkg);
 	}
+	free(buf);
 	return path;
 }
 

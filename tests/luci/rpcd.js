@@ -11,7 +11,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const { test, run, problems } = require('./lib/tap');
 const netify = require('./lib/netify');
 
@@ -45,9 +45,39 @@ function oneObject(r) {
 	return r.json !== undefined && r.json !== null && typeof r.json === 'object' && !Array.isArray(r.json);
 }
 
+/* `netify rpc` finds the control socket through this config: the first
+ * tests run with no daemon behind it (every method but status must answer
+ * with an error object), the shape tests with a daemon replaying a capture. */
+const cfg = path.join(work, 'netify.conf');
+fs.writeFileSync(cfg, `config netify 'main'\n\toption control_socket '${work}/control.sock'\n` +
+	`\toption monitor_socket '${work}/monitor.sock'\n`);
+process.env.NETIFY_CONFIG = cfg;
 const status = rpcd([ 'call', 'status' ], '{}').json || {};
 const daemon = status.running === true;
-const NO_DAEMON = 'no netify daemon running (status says running:false)';
+const CAPTURE = [ process.env.NETIFY_TEST_CAPTURE,
+	path.join(netify.root, '..', 'shared/corpus/ndpi/pcap/whatsapp_login_call.pcap') ]
+	.filter(Boolean).find((p) => fs.existsSync(p));
+let live = null, liveProc = null, NO_DAEMON = 'no netify daemon running';
+
+/* Starts `netify run -r CAPTURE --pace` once; true when it answers. */
+async function liveDaemon() {
+	if (live !== null)
+		return live;
+	live = false;
+	if (!CAPTURE) {
+		NO_DAEMON = 'no capture to replay (set NETIFY_TEST_CAPTURE)';
+		return live;
+	}
+	liveProc = spawn(bin, [ 'run', '-c', cfg, '--apps', path.join(netify.root, 'policy', 'apps.d'),
+		'-r', CAPTURE, '--pace' ], { stdio: 'ignore' });
+	for (let i = 0; i < 25 && !live; i++) {
+		await new Promise((r) => setTimeout(r, 200));
+		live = (rpcd([ 'call', 'status' ], '{}').json || {}).running === true;
+	}
+	if (!live)
+		NO_DAEMON = 'the replaying daemon never answered status';
+	return live;
+}
 
 const GOOD = {
 	status: {},
@@ -118,16 +148,17 @@ test('call of an unknown method and a bare call: non-zero exit and an {"error"} 
 	return problems(bad);
 });
 
-test('status has the fields the Overview and Settings pages read', () => {
-	if (!daemon)
+test('status has the fields the Overview and Settings pages read', async () => {
+	if (!(await liveDaemon()))
 		return { skip: NO_DAEMON };
+	const st = rpcd([ 'call', 'status' ], '{}').json || {};
 	const want = { running: 'boolean', version: 'string', uptime: 'number', flows: 'number', queues: 'object',
 		dns_cache: 'number', apps: 'number', clients: 'number', flow_offloading: 'boolean' };
-	return problems(Object.entries(want).filter(([ k, t ]) => typeof status[k] !== t).map(([ k, t ]) => `${k}: want ${t}`));
+	return problems(Object.entries(want).filter(([ k, t ]) => typeof st[k] !== t).map(([ k, t ]) => `${k}: want ${t}`));
 });
 
-test('apps returns categories and apps with the fields the pickers read', () => {
-	if (!daemon)
+test('apps returns categories and apps with the fields the pickers read', async () => {
+	if (!(await liveDaemon()))
 		return { skip: NO_DAEMON };
 	const r = rpcd([ 'call', 'apps' ], '{}').json || {};
 	const bad = [];
@@ -140,15 +171,15 @@ test('apps returns categories and apps with the fields the pickers read', () => 
 	return problems(bad);
 });
 
-test('flows with a wrongly typed argument gives an {"error"} object', () => {
-	if (!daemon)
+test('flows with a wrongly typed argument gives an {"error"} object', async () => {
+	if (!(await liveDaemon()))
 		return { skip: NO_DAEMON + ' (without one every call is an error)' };
 	const r = rpcd([ 'call', 'flows' ], '{"blocked":"yes"}');
 	return oneObject(r) && typeof r.json.error === 'string' ? null : { fail: r.stdout };
 });
 
-test('policy_test answers with rule, action and active', () => {
-	if (!daemon)
+test('policy_test answers with rule, action and active', async () => {
+	if (!(await liveDaemon()))
 		return { skip: NO_DAEMON };
 	const r = rpcd([ 'call', 'policy_test' ], JSON.stringify(GOOD.policy_test)).json || {};
 	const bad = [ 'rule', 'action', 'active' ].filter((k) => !(k in r)).map((k) => `missing ${k}`);
@@ -156,6 +187,8 @@ test('policy_test answers with rule, action and active', () => {
 });
 
 run().then((failed) => {
+	if (liveProc)
+		liveProc.kill('SIGTERM');
 	fs.rmSync(work, { recursive: true, force: true });
 	process.exit(failed ? 1 : 0);
 });
