@@ -18,7 +18,7 @@ write_config
 grep -A3 "^config rule\|^config class" "$LAB/netify.conf" | grep -v '^--$' | sed 's/^/    /'
 daemon_start || { echo "netify run did not start:"; cat "$LAB/daemon.log"; exit 1; }
 echo "netify run is up; its nftables table:"
-inr nft list chain inet netify forward | sed -n 's/^\t\t/    /p' | head -8
+inr nft list chain inet netify forward 2>/dev/null | sed -n 's/^\t\t/    /p' | head -8
 # The monitor stream, as a third-party tool would read it.
 ( ip netns exec $R timeout 60 nc -U "$LAB/mon.sock" >"$LAB/stream.json" 2>/dev/null & )
 
@@ -34,8 +34,8 @@ inr nft list set inet netify block4 | grep -o 'elements = {.*' | head -1 | sed '
 
 say "QoS: a download from bulk.example.net goes in class 'bulk' (HTB 1:30 on the LAN side)"
 inr tc qdisc add dev r0 root handle 1: htb default 10
-inr tc class add dev r0 parent 1: classid 1:10 htb rate 1gbit
-inr tc class add dev r0 parent 1: classid 1:30 htb rate 1gbit
+inr tc class add dev r0 parent 1: classid 1:10 htb rate 1gbit quantum 1514
+inr tc class add dev r0 parent 1: classid 1:30 htb rate 1gbit quantum 1514
 code=$(http bulk.example.net 10.77.2.2 10 big)
 inr tc -s class show dev r0 | awk '/class htb/ { c = $3 } /Sent/ { printf "    HTB %s: %s bytes\n", c, $2 }'
 
