@@ -18,6 +18,7 @@
 #include "ct.h"
 #include "daemon_int.h"
 #include "dnscache.h"
+#include "flowcap.h"
 #include "flowjson.h"
 #include "log.h"
 #include "nfq.h"
@@ -300,16 +301,21 @@ static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_ve
 	struct worker *w = user;
 	struct engine_result res;
 	struct flowstate *fs;
+	uint64_t ts = wall_us();
+	int rc;
 
 	w->cur = p;
 	inbox_drain(w);
-	if (engine_process(w->e, LINK_RAW, p->payload, p->len, wall_us(), &res) < 0 ||
-	    res.status != DECODE_OK || !res.flow) {
+	w->in_packet = true;
+	rc = engine_process(w->e, LINK_RAW, p->payload, p->len, ts, &res);
+	w->in_packet = false;
+	if (rc < 0 || res.status != DECODE_OK || !res.flow) {
 		w->st.not_ip++;
 		goto out_clear;
 	}
 	if (!(fs = verdict_state(w, res.flow)))
 		goto out_clear;
+	verdict_capture_packet(w, &res, LINK_RAW, p->payload, p->len, ts);
 	verdict_note_packet(w, res.flow, fs);
 	dns_share(w, p, res.flow, res.side);
 	/* inspection over but not released: a DNS flow waiting for its answer */
@@ -396,7 +402,7 @@ static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->inbox.lock, NULL);
 	if (!(w->e = worker_engine(w, &d->main)) || verdict_pool_init(w, d->main.flow_table_size) ||
-	    !(w->g = json_gen_new())) {
+	    verdict_capture_init(w) || !(w->g = json_gen_new())) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
 		return -1;
 	}
@@ -434,6 +440,7 @@ static void worker_fini(struct worker *w)
 	if (w->g)
 		yajl_gen_free(w->g);
 	free(w->pool);
+	flowcap_free(w->cap);
 	pthread_mutex_destroy(&w->inbox.lock);
 	pthread_mutex_destroy(&w->lock);
 }
@@ -504,6 +511,7 @@ static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uin
 {
 	struct replay *r = user;
 	struct engine_result res;
+	int rc;
 
 	if (r->pace) {
 		uint64_t now = util_mono_ms() * 1000;
@@ -517,8 +525,11 @@ static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uin
 	}
 	pthread_mutex_lock(&r->w->lock);	/* the control socket reads flows meanwhile */
 	r->w->st.replay_packets++;
-	if (engine_process(r->w->e, lt, data, caplen, ts_us, &res) == 0 && res.flow)
-		verdict_state(r->w, res.flow);
+	r->w->in_packet = true;
+	rc = engine_process(r->w->e, lt, data, caplen, ts_us, &res);
+	r->w->in_packet = false;
+	if (rc == 0 && res.flow && verdict_state(r->w, res.flow))
+		verdict_capture_packet(r->w, &res, lt, data, caplen, ts_us);
 	pthread_mutex_unlock(&r->w->lock);
 	return r->w->d->stop ? 1 : 0;
 }

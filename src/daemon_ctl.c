@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "apps.h"
@@ -107,6 +108,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 		monitor_stats(d->mon, &ms);
 		json_kv_int(g, "clients", (long long)ms.clients);
 	}
+	verdict_capture_status(d, g);
 	json_kv_bool(g, "flow_offloading", d->offload);
 	json_kv_str(g, "queue_backend", nft_backend_name(d->nftcfg.backend));
 	json_kv_int(g, "reloads", (long long)d->reloads);
@@ -544,6 +546,19 @@ static void mon_definitions(void *ctx, yajl_gen g)
 	daemon_ctl_unlock(d);
 }
 
+/* The directory of an optional file feature, made if missing (one level,
+ * like /var/run/netify under tmpfs after a reboot). A directory that cannot
+ * be made leaves the feature on: every failed write is then counted in
+ * json_save_errors or captures_skipped, and the log says why once. */
+static const char *ctl_dir_ready(const char *opt, const char *dir)
+{
+	if (!dir)
+		return NULL;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		log_msg(LOG_WARNING, "%s '%s': %s", opt, dir, strerror(errno));
+	return dir;
+}
+
 int daemon_ctl_start(struct daemon_ctx *d)
 {
 	static const struct monitor_ops mops = { mon_definitions, mon_status, mon_flows };
@@ -575,6 +590,10 @@ int daemon_ctl_start(struct daemon_ctx *d)
 	mc.mode = 0660;
 	mc.status_interval_ms = d->main.status_interval * 1000;
 	mc.version = PACKAGE_VERSION;
+	mc.json_save_dir = ctl_dir_ready("json_save_dir", d->main.json_save_dir);
+	mc.capture_dir = ctl_dir_ready("capture_unknown_dir", d->main.capture_unknown_dir);
+	mc.capture_max_files = d->main.capture_unknown_max_files;
+	mc.capture_max_bytes = d->main.capture_unknown_max_bytes;
 	if (!(d->mon = monitor_new(&mc, &mops, d)) || monitor_start(d->mon)) {
 		log_msg(LOG_ERR, "monitor: %s", strerror(errno));
 		return -1;

@@ -19,6 +19,8 @@
 
 struct apps_db;
 struct ct;
+struct flowcap;
+struct flowcap_slot;
 struct monitor;
 struct control;
 struct nfqueue;
@@ -40,12 +42,14 @@ struct config {
  * (flow->user), from a pool sized like the flow table. */
 struct flowstate {
 	const struct policy_rule *rule;	/* winning rule, NULL if none */
+	struct flowcap_slot *cap;	/* first packets, while inspected (capture_unknown_dir) */
 	struct flowstate *next_free;
 	uint32_t bits;		/* netify's mark bits decided for the flow */
 	uint32_t indev;		/* ingress ifindex of the local side */
 	uint8_t action;		/* enum policy_action, or FS_NONE */
 	uint8_t mac[6];		/* local side MAC (NFQUEUE hw address) */
 	uint8_t has_mac:1, committed:1, in_block_set:1;
+	uint8_t cap_pending:1;	/* ended unknown mid-packet: hand over after it */
 };
 
 #define FS_NONE 0xff
@@ -91,6 +95,8 @@ struct worker {
 	const struct config *cfg;	/* what this worker uses now */
 	unsigned int gen;		/* generation acknowledged (atomic) */
 	const struct nfqueue_pkt *cur;	/* packet being handled, for callbacks */
+	struct flowcap *cap;		/* unknown-flow packets; NULL when off */
+	bool in_packet;			/* inside engine_process() */
 	struct { uint32_t ifindex; char name[16]; } ifcache[DAEMON_IFCACHE];
 	struct worker_stats st;
 	uint64_t sched_sig;		/* rules active at the last tick */
@@ -126,6 +132,10 @@ void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs);
 void verdict_reevaluate(struct worker *w);
 void verdict_schedule_tick(struct worker *w, time_t now);
 int verdict_pool_init(struct worker *w, uint32_t capacity);
+int verdict_capture_init(struct worker *w);
+void verdict_capture_packet(struct worker *w, const struct engine_result *res, enum link_type lt,
+			    const uint8_t *data, uint32_t len, uint64_t ts_us);
+void verdict_capture_status(struct daemon_ctx *d, yajl_gen g);
 void verdict_write_outcome(yajl_gen g, struct worker *w, const struct flow *f, const struct flowstate *fs);
 const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
 			   const struct flowstate *fs);

@@ -31,6 +31,7 @@ enum policy_kind {
 	PK_STRING,	/* any valid UTF-8 */
 	PK_PATH,	/* absolute */
 	PK_SOCKPATH,	/* absolute, fits sun_path */
+	PK_OPTPATH,	/* absolute, or '' for off (NULL) */
 	PK_GROUPNAME,	/* unix group name */
 	PK_QUEUE,	/* "N" or "N-M" into queue_first/queue_last */
 	PK_DSCP,	/* name or 0..63 */
@@ -91,6 +92,10 @@ static const struct policy_opt policy_main_opts[] = {
 	OPT(M, "control_socket", PK_SOCKPATH, control_socket),
 	OPT_U(M, "status_interval", status_interval, 1, 3600),
 	OPT(M, "apps_dir", PK_PATH, apps_dir),
+	OPT(M, "json_save_dir", PK_OPTPATH, json_save_dir),
+	OPT(M, "capture_unknown_dir", PK_OPTPATH, capture_unknown_dir),
+	OPT_U(M, "capture_unknown_max_files", capture_unknown_max_files, 1, 100000),
+	OPT_U(M, "capture_unknown_max_bytes", capture_unknown_max_bytes, 1024, 1048576),
 	OPT_U(M, "flow_table_size", flow_table_size, 1024, 16777216),
 	OPT_U(M, "dns_cache_size", dns_cache_size, 64, 4194304),
 	OPT_U(M, "dns_ttl_min", dns_ttl_min, 0, 2592000),
@@ -673,6 +678,13 @@ static int policy_scalar(const struct policy_opt *d, void *field,
 		return policy_scalar_enum(d, field, v);
 	case PK_STRING:
 		return !policy_utf8_valid(v) ? 1 : policy_set_string(field, v);
+	case PK_OPTPATH:
+		if (!v[0]) {	/* '' turns the feature off, as if never set */
+			free(*(char **)field);
+			*(char **)field = NULL;
+			return 0;
+		}
+		/* fall through */
 	case PK_PATH:
 	case PK_SOCKPATH:
 		if (v[0] != '/' || (d->kind == PK_SOCKPATH &&
@@ -787,6 +799,8 @@ static int policy_main_defaults(struct policy_main *m)
 	m->dns_cache_size = 16384;
 	m->dns_ttl_min = 60;
 	m->dns_ttl_max = 86400;
+	m->capture_unknown_max_files = 100;
+	m->capture_unknown_max_bytes = 65536;
 	m->log_level = LOG_NOTICE;
 	m->monitor_socket = strdup("/var/run/netify/netify.sock");
 	m->monitor_group = strdup("netify");
@@ -1304,6 +1318,8 @@ static void policy_main_free(struct policy_main *m)
 	free(m->monitor_group);
 	free(m->control_socket);
 	free(m->apps_dir);
+	free(m->json_save_dir);
+	free(m->capture_unknown_dir);
 }
 
 static void policy_rule_free(struct policy_rule *r)

@@ -131,6 +131,10 @@ struct policy_main {
 	char *control_socket;
 	unsigned int status_interval;		/* seconds */
 	char *apps_dir;
+	char *json_save_dir;			/* NULL = off */
+	char *capture_unknown_dir;		/* NULL = off */
+	unsigned int capture_unknown_max_files;	/* per run */
+	unsigned int capture_unknown_max_bytes;	/* per file */
 	unsigned int flow_table_size, dns_cache_size;
 	unsigned int dns_ttl_min, dns_ttl_max;	/* seconds */
 	int log_level;				/* syslog LOG_ERR .. LOG_DEBUG */

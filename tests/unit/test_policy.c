@@ -319,6 +319,46 @@ static void test_errors_main(void **state)
 		     "is allowed");
 }
 
+/* json_save_dir and the unknown-flow capture options: off by default, an
+ * absolute path turns them on, '' turns them back off, caps are bounded. */
+static void test_files_options(void **state)
+{
+	struct policy *p = load_ok("config netify 'main'\n");
+
+	(void)state;
+	assert_null(p->main.json_save_dir);
+	assert_null(p->main.capture_unknown_dir);
+	assert_int_equal(p->main.capture_unknown_max_files, 100);
+	assert_int_equal(p->main.capture_unknown_max_bytes, 65536);
+	policy_free(p);
+	p = load_ok("config netify 'main'\n"
+		    "\toption json_save_dir '/tmp/netify'\n"
+		    "\toption capture_unknown_dir '/tmp/unknown'\n"
+		    "\toption capture_unknown_max_files '7'\n"
+		    "\toption capture_unknown_max_bytes '4096'\n");
+	assert_string_equal(p->main.json_save_dir, "/tmp/netify");
+	assert_string_equal(p->main.capture_unknown_dir, "/tmp/unknown");
+	assert_int_equal(p->main.capture_unknown_max_files, 7);
+	assert_int_equal(p->main.capture_unknown_max_bytes, 4096);
+	policy_free(p);
+	p = load_ok("config netify 'main'\n"
+		    "\toption json_save_dir ''\n"
+		    "\toption capture_unknown_dir ''\n");
+	assert_null(p->main.json_save_dir);
+	assert_null(p->main.capture_unknown_dir);
+	policy_free(p);
+	expect_error("config netify 'main'\n\toption json_save_dir 'run/netify'\n",
+		     NF "2: main: option 'json_save_dir': invalid value 'run/netify'");
+	expect_error("config netify 'main'\n\tlist capture_unknown_dir '/tmp'\n",
+		     NF "2: main: option 'capture_unknown_dir' takes one value, not a list");
+	expect_error("config netify 'main'\n\toption capture_unknown_max_files '0'\n",
+		     NF "2: main: option 'capture_unknown_max_files': '0' is not a "
+		     "number in 1..100000");
+	expect_error("config netify 'main'\n\toption capture_unknown_max_bytes '512'\n",
+		     NF "2: main: option 'capture_unknown_max_bytes': '512' is not a "
+		     "number in 1024..1048576");
+}
+
 static void test_errors_sections(void **state)
 {
 	(void)state;
@@ -826,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_main_all_options),
 		cmocka_unit_test(test_errors_main),
+		cmocka_unit_test(test_files_options),
 		cmocka_unit_test(test_errors_sections),
 		cmocka_unit_test(test_errors_rules),
 		cmocka_unit_test(test_all_errors_collected),
