@@ -22,6 +22,7 @@
 #include "control.h"
 #include "daemon_int.h"
 #include "dnscache.h"
+#include "flowcap.h"
 #include "flowjson.h"
 #include "log.h"
 #include "monitor.h"
@@ -200,12 +201,12 @@ static int flow_json(void *user, struct flow *f)
 	return 0;
 }
 
-static void flows_array(struct daemon_ctx *d, const struct control_args *a, yajl_gen g)
+/* One map per flow, into an array the caller opened. */
+static void flows_items(struct daemon_ctx *d, const struct control_args *a, yajl_gen g)
 {
 	struct flows_walk fw = { d, NULL, a, g };
 	unsigned int i;
 
-	yajl_gen_array_open(g);
 	daemon_ctl_lock(d);
 	for (i = 0; i < d->n_workers; i++) {
 		fw.w = &d->w[i];
@@ -214,6 +215,12 @@ static void flows_array(struct daemon_ctx *d, const struct control_args *a, yajl
 		pthread_mutex_unlock(&fw.w->lock);
 	}
 	daemon_ctl_unlock(d);
+}
+
+static void flows_array(struct daemon_ctx *d, const struct control_args *a, yajl_gen g)
+{
+	yajl_gen_array_open(g);
+	flows_items(d, a, g);
 	yajl_gen_array_close(g);
 }
 
@@ -530,9 +537,10 @@ static void mon_status(void *ctx, yajl_gen g)
 	status_members(ctx, g);
 }
 
+/* json_save's flows.json: the monitor has opened the "flows" array */
 static void mon_flows(void *ctx, yajl_gen g)
 {
-	flows_array(ctx, NULL, g);
+	flows_items(ctx, NULL, g);
 }
 
 static void mon_definitions(void *ctx, yajl_gen g)
@@ -593,7 +601,10 @@ int daemon_ctl_start(struct daemon_ctx *d)
 	mc.json_save_dir = ctl_dir_ready("json_save_dir", d->main.json_save_dir);
 	mc.capture_dir = ctl_dir_ready("capture_unknown_dir", d->main.capture_unknown_dir);
 	mc.capture_max_files = d->main.capture_unknown_max_files;
-	mc.capture_max_bytes = d->main.capture_unknown_max_bytes;
+	/* a file never holds more than the flow keeper's packets: no need for
+	 * the monitor to reserve room for more */
+	mc.capture_max_bytes = d->main.capture_unknown_max_bytes < FLOWCAP_FILE_MAX ?
+			       d->main.capture_unknown_max_bytes : FLOWCAP_FILE_MAX;
 	if (!(d->mon = monitor_new(&mc, &mops, d)) || monitor_start(d->mon)) {
 		log_msg(LOG_ERR, "monitor: %s", strerror(errno));
 		return -1;

@@ -18,6 +18,8 @@
 #define FLOWCAP_PKTS	4	/* packets kept per flow */
 #define FLOWCAP_SNAP	512	/* bytes kept per packet */
 #define FLOWCAP_SLOTS	1024	/* flows captured at once, per worker */
+/* the largest pcap file of one flow: global header, then records */
+#define FLOWCAP_FILE_MAX	(24 + FLOWCAP_PKTS * (16 + FLOWCAP_SNAP))
 
 struct flowcap;
 struct flowcap_slot;
