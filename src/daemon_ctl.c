@@ -108,6 +108,8 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 
 		monitor_stats(d->mon, &ms);
 		json_kv_int(g, "clients", (long long)ms.clients);
+		if (d->main.json_save_dir)
+			json_kv_int(g, "json_save_errors", (long long)ms.json_save_errors);
 	}
 	verdict_capture_status(d, g);
 	json_kv_bool(g, "flow_offloading", d->offload);

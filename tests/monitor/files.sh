@@ -90,10 +90,12 @@ for f in flows:
         assert isinstance(f[k], int) and not isinstance(f[k], bool), (k, f)
 assert any(f["detected_protocol_name"] == "TLS" for f in flows), "safari.pcap is TLS"
 PY
-desc="json_save: agent_status counts the unknown-flow keeper (slots, packets kept)"
+desc="json_save: agent_status counts the unknown-flow keeper (slots, packets kept) and no json_save error"
 t python3 - "$tmp/seen/status.json" <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1]))["capture_unknown"]
+s = json.load(open(sys.argv[1]))
+assert s["json_save_errors"] == 0, s
+c = s["capture_unknown"]
 for k in ("slots", "in_use", "pool_empty", "packets", "flows", "refused"):
     assert isinstance(c[k], int) and c[k] >= 0, (k, c)
 assert c["slots"] > 0 and c["packets"] > 0 and c["in_use"] <= c["slots"], c
