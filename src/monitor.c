@@ -71,6 +71,7 @@ struct monitor {
 	struct evring *cap_ring;	/* unknown-flow pcaps; NULL when off */
 	_Atomic unsigned cap_claimed;	/* files promised (towards capture_max_files) */
 	_Atomic uint64_t cap_skipped;
+	unsigned cap_seq;		/* files written (io thread): keeps names unique */
 	int epfd;
 	struct mon_ep wake;		/* eventfd: events queued or stop */
 	struct mon_ep timer;		/* timerfd: status interval */
@@ -903,8 +904,10 @@ static void mon_capture_write(struct monitor *m, const uint8_t *msg, size_t len)
 	uint32_t flow_id;
 
 	memcpy(&flow_id, msg, sizeof(flow_id));
-	snprintf(name, sizeof(name), "unknown-%u-%llu.pcap", flow_id,
-		 (unsigned long long)mon_now_ms());
+	/* flow ids are per worker and one drain writes several files in the
+	 * same millisecond: the sequence number keeps two flows apart */
+	snprintf(name, sizeof(name), "unknown-%u-%llu-%u.pcap", flow_id,
+		 (unsigned long long)mon_now_ms(), ++m->cap_seq);
 	if (mon_save_file(m->cfg.capture_dir, name, msg + sizeof(flow_id),
 			  len - sizeof(flow_id), false) == 0)
 		CNT_ADD(m, captures, 1);

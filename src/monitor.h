@@ -122,7 +122,8 @@ struct monitor_pkt {
 
 /**
  * monitor_capture - queue the packets of a flow that ended unclassified, to
- * be written by the io thread as capture_dir/unknown-<flow_id>-<ms>.pcap
+ * be written by the io thread as capture_dir/unknown-<flow_id>-<ms>-<n>.pcap (n counts
+ * the files of the run)
  * (@linktype: pcap DLT, e.g. 1 Ethernet, 101 raw IP). Packets past
  * capture_max_bytes are left out; no file is written past
  * capture_max_files. Any thread; never blocks, never allocates.

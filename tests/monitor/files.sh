@@ -128,7 +128,7 @@ for line in open(sys.argv[2]):
     f = m.get("flow", {})
     if m["type"] == "flow" and f["detected_protocol"] == 0 and f["detected_application"] == 0:
         unknown.add(f["flow_id"])
-ids = [int(re.match(r"unknown-(\d+)-\d+\.pcap$", n).group(1)) for n in os.listdir(sys.argv[1])]
+ids = [int(re.match(r"unknown-(\d+)-\d+-\d+\.pcap$", n).group(1)) for n in os.listdir(sys.argv[1])]
 assert ids and set(ids) <= unknown, (ids, sorted(unknown))
 PY
 }
