@@ -81,6 +81,9 @@ int http_parse_request(const uint8_t *p, size_t len, struct http_req *out)
 	unsigned n;
 
 	memset(out, 0, sizeof(*out));
+	/* Most payloads are not HTTP: refuse them before looking for a line. */
+	if (!len || !is_token_char(p[0]))
+		return -1;
 	cur_init(&c, p, len);
 	line = next_line(&c, &llen);
 	if (!line || parse_request_line(line, llen, out))
