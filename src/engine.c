@@ -84,6 +84,7 @@ struct engine *engine_new(const struct engine_cfg *cfg)
 	e->flows = flow_table_new(cfg->flow_capacity, cfg->seed, &cfg->timeouts, engine_on_purge, e);
 	if (!e->flows)
 		goto out_free;
+	flow_table_set_id_base(e->flows, cfg->flow_id_base);
 	e->dpi = dpi_new(cfg->dpi_capacity ? cfg->dpi_capacity : cfg->flow_capacity);
 	if (!e->dpi)
 		goto out_free;

@@ -47,6 +47,7 @@ struct engine_cfg {
 	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
 	unsigned n_local_nets;
 	uint64_t seed;			/* hash seed; 0 = random */
+	uint32_t flow_id_base;		/* first flow id - 1: workers use disjoint ranges */
 	struct engine_callbacks cb;
 };
 

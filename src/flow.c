@@ -320,6 +320,11 @@ uint32_t flow_table_capacity(const struct flow_table *t)
 	return t->capacity;
 }
 
+void flow_table_set_id_base(struct flow_table *t, uint32_t base)
+{
+	t->next_id = base;
+}
+
 const char *flow_end_name(enum flow_end e)
 {
 	static const char *const names[__FLOW_END_MAX] = {

@@ -133,6 +133,9 @@ int flow_foreach(struct flow_table *t, int (*fn)(void *user, struct flow *f), vo
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 uint32_t flow_table_capacity(const struct flow_table *t);
 
+/* Flow ids continue from base + 1 (several tables, disjoint ranges). */
+void flow_table_set_id_base(struct flow_table *t, uint32_t base);
+
 const char *flow_end_name(enum flow_end e);
 const char *flow_purge_name(enum flow_purge p);
 const char *flow_source_name(enum flow_source s);

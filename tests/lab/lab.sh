@@ -132,7 +132,7 @@ inr nft delete table inet netify 2>/dev/null
 # 21: input chain: traffic to the router itself
 sed -i "s/option keep_blocking '1'/option input_chain '1'/" "$LAB/netify.conf"
 mkdir -p "$LAB/rwww" && echo router >"$LAB/rwww/index.html"
-(cd "$LAB/rwww" && bg_in $R python3 -m http.server 8080 --bind 10.77.1.1)
+bg_in $R python3 -m http.server 8080 --bind 10.77.1.1 --directory "$LAB/rwww"
 for i in $(seq 50); do inr ss -ltn | grep -q ':8080 ' && break; sleep 0.1; done
 # ... with a firewall config that offloads flows: netify must say so
 printf "config defaults\n\toption flow_offloading '1'\n" >"$LAB/firewall"

@@ -74,7 +74,7 @@ servers_up() {
 		-subj /CN=lab -keyout "$LAB/key.pem" -out "$LAB/crt.pem" >/dev/null 2>&1 || return 1
 	mkdir -p "$LAB/www" && head -c 4000000 /dev/zero >"$LAB/www/big" && echo hello >"$LAB/www/index.html"
 	bg_in $S $TOOL tls-server 443 "$LAB/crt.pem" "$LAB/key.pem"
-	(cd "$LAB/www" && bg_in $S python3 -m http.server 80 --bind ::)
+	bg_in $S python3 -m http.server 80 --bind :: --directory "$LAB/www"
 	bg_in $S dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=10.77.2.2 \
 		--address=/chat.whatsapp.com/10.77.2.4 --pid-file="$LAB/dnsmasq.pid" --user=root
 	bg_in $S $TOOL echo-server 0.0.0.0 7000
