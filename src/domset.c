@@ -312,6 +312,11 @@ const struct domset_rule *domset_match(const struct domset *d,
 		h = domset_step(h, (uint8_t)host[i]);
 		if (i && host[i - 1] != '.')
 			continue;
+		/* A valid name has at most 127 labels; hostile bytes from a
+		 * packet ("a......b") may have more: the shortest suffixes,
+		 * collected first, are the ones that can match anyway. */
+		if (n == sizeof(starts))
+			break;
 		starts[n] = (uint8_t)i;
 		hashes[n] = domset_mix(h);
 		__builtin_prefetch(&d->slots[domset_home(d, hashes[n])]);

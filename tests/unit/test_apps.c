@@ -158,6 +158,23 @@ static void test_format(void **state)
 	apps_db_free(db);
 }
 
+/* Hostile names from packets: more labels than a DNS name may have. */
+static void test_host_many_labels(void **state)
+{
+	struct apps_db *db = load1(basic);
+	char host[260];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 240; i++)
+		host[i] = i % 2 ? '.' : 'a';
+	memcpy(host + 240, "whatsapp.net", 13);
+	assert_int_equal(apps_match_host(db, host), 10);
+	memset(host, '.', 240);
+	assert_int_equal(apps_match_host(db, host), 10);
+	apps_db_free(db);
+}
+
 static void test_host_matching(void **state)
 {
 	struct apps_db *db = load1(basic);
@@ -563,6 +580,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_host_matching),
+		cmocka_unit_test(test_host_many_labels),
 		cmocka_unit_test(test_host_longest),
 		cmocka_unit_test(test_host_random_vs_linear),
 		cmocka_unit_test(test_addr_matching),
