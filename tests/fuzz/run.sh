@@ -1,6 +1,10 @@
 #!/bin/sh
 # Builds every libFuzzer target tests/fuzz/fuzz_*.c with clang and runs it
-# for SECONDS. A target lists the sources it needs in its first comment
+# for FUZZ_RUNS inputs (default 200000) from a fixed seed, at most SECONDS.
+# A fixed seed makes CI's run the same run as the developer's: a crash it
+# finds is reproducible, and a passing tree does not fail by luck later.
+# FUZZ_SEED=0 gives a random seed for longer exploratory runs.
+# A target lists the sources it needs in its first comment
 # ("fuzz-sources: src/a.c src/b.c"). Prints TAP, one line per target.
 # Usage: tests/fuzz/run.sh SECONDS OUTDIR
 set -u
@@ -32,10 +36,12 @@ for t in $targets; do
 	seeds=""
 	[ -d "$top/tests/fuzz/seeds/$name" ] && seeds="$top/tests/fuzz/seeds/$name"
 	# shellcheck disable=SC2086
-	if ASAN_OPTIONS=detect_leaks=0 "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 \
+	rm -rf "$out/$name.corpus" && mkdir -p "$out/$name.corpus"
+	if ASAN_OPTIONS=detect_leaks=0 "$bin" -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_RUNS:-200000}" \
+		-max_total_time="$secs" -max_len=8192 -timeout=10 \
 		-artifact_prefix="$out/$name-" "$out/$name.corpus" $seeds >"$out/$name.log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "$out/$name.log" | grep -o '[0-9]*')
-		echo "ok $i - $name: ${runs:-?} inputs in ${secs}s, no crash"
+		echo "ok $i - $name: ${runs:-?} inputs (seed ${FUZZ_SEED:-1}), no crash"
 	else
 		echo "not ok $i - $name crashed"
 		tail -40 "$out/$name.log"
