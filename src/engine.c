@@ -42,6 +42,7 @@ struct engine {
 	struct quic_chunk *quic_chunks;
 	uint32_t quic_used;
 	int quic_full_logged;
+	struct meta_extra *insp_head, *insp_tail;	/* flows under inspection, LRU */
 	struct flow_table *flows;
 	struct dpi *dpi;
 	struct dnscache *dns;
@@ -55,6 +56,7 @@ void engine_cfg_defaults(struct engine_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->flow_capacity = 65536;
 	cfg->packet_budget = 32;
+	cfg->inspect_idle = 30;
 	cfg->timeouts.tcp = 3600;
 	cfg->timeouts.tcp_closed = 10;
 	cfg->timeouts.udp = 120;
@@ -378,6 +380,37 @@ static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint
 
 /* ---- inspection ---- */
 
+/* Flows under inspection in least-recently-used order, so that an idle one
+ * gives its nDPI state back after inspect_idle instead of holding it until
+ * the flow times out (a lone UDP packet would keep ~2 KiB for minutes). */
+static void insp_unlink(struct engine *e, struct meta_extra *x)
+{
+	if (x->iprev)
+		x->iprev->inext = x->inext;
+	else if (e->insp_head == x)
+		e->insp_head = x->inext;
+	if (x->inext)
+		x->inext->iprev = x->iprev;
+	else if (e->insp_tail == x)
+		e->insp_tail = x->iprev;
+	x->iprev = x->inext = NULL;
+}
+
+static void insp_touch(struct engine *e, struct meta_extra *x, uint64_t now_ms)
+{
+	if (e->insp_head != x) {
+		insp_unlink(e, x);
+		x->inext = e->insp_head;
+		if (e->insp_head)
+			e->insp_head->iprev = x;
+		e->insp_head = x;
+		if (!e->insp_tail)
+			e->insp_tail = x;
+	}
+	if (now_ms > x->last_ms)
+		x->last_ms = now_ms;
+}
+
 static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 {
 	struct dpi_result r;
@@ -397,8 +430,10 @@ static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 			util_strlcpy(f->host, m.host, sizeof(f->host));
 	}
 	classify_app(e, f);
-	if (f->dpi)
+	if (f->dpi) {
 		quic_put(e, dpi_flow_extra(f->dpi));
+		insp_unlink(e, dpi_flow_extra(f->dpi));
+	}
 	f->state = FLOW_DONE;
 	f->end_reason = (uint8_t)why;
 	e->stats.flows_done[why]++;
@@ -496,6 +531,7 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 	struct dpi_result r;
 	int more;
 
+	insp_touch(e, dpi_flow_extra(f->dpi), now_ms);
 	if (is_dns_port(p->sport) || is_dns_port(p->dport))
 		dns_meta(f->dpi, p);
 	else if (p->payload_len && f->packets[f->init_side] <= 8)
@@ -523,7 +559,7 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 	}
 }
 
-static void flow_start(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side)
+static void flow_start(struct engine *e, struct flow *f, uint8_t side)
 {
 	f->init_side = side;
 	f->state = FLOW_INSPECTING;
@@ -531,8 +567,9 @@ static void flow_start(struct engine *e, struct flow *f, const struct pkt *p, ui
 	if (!f->dpi) {
 		e->stats.dpi_full++;
 		inspection_end(e, f, FLOW_END_OVERLOAD);
+		return;
 	}
-	(void)p;
+	dpi_flow_extra(f->dpi)->owner = f;
 }
 
 static void flow_account(struct flow *f, const struct pkt *p, uint8_t side)
@@ -574,7 +611,7 @@ int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uin
 	if (!res->flow)
 		return -1;
 	if (res->created)
-		flow_start(e, res->flow, &p, res->side);
+		flow_start(e, res->flow, res->side);
 	flow_account(res->flow, &p, res->side);
 	flow_touch(e->flows, res->flow, now_ms);
 	learn_dns(e, &p, now_ms);
@@ -585,7 +622,11 @@ int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uin
 
 void engine_expire(struct engine *e, uint64_t now_us)
 {
-	flow_expire(e->flows, now_us / 1000);
+	uint64_t now_ms = now_us / 1000, idle_ms = (uint64_t)e->cfg.inspect_idle * 1000;
+
+	while (idle_ms && e->insp_tail && now_ms >= e->insp_tail->last_ms + idle_ms)
+		inspection_end(e, e->insp_tail->owner, FLOW_END_IDLE);
+	flow_expire(e->flows, now_ms);
 }
 
 void engine_flush(struct engine *e, enum flow_purge why)

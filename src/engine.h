@@ -40,6 +40,7 @@ struct engine_cfg {
 	uint32_t flow_capacity;		/* flows in the table (default 65536) */
 	uint32_t dpi_capacity;		/* flows inspected at once (default: flow_capacity) */
 	uint32_t packet_budget;		/* packets inspected per flow; 0 = no limit (default 32) */
+	uint32_t inspect_idle;		/* seconds without a packet that end inspection (default 30, 0 = off) */
 	struct flow_timeouts timeouts;	/* default tcp 3600, closed 10, udp 120, other 60 */
 	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
 	uint32_t dns_ttl_min, dns_ttl_max;

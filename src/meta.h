@@ -18,7 +18,13 @@
  * request fields nDPI did not store). */
 struct quic_reasm;
 
+struct flow;
+
 struct meta_extra {
+	/* engine's list of flows under inspection, least recently used last */
+	struct flow *owner;
+	struct meta_extra *iprev, *inext;
+	uint64_t last_ms;
 	struct quic_reasm *quic;	/* while reading QUIC Initials (engine's pool) */
 	uint8_t quic_state;		/* engine's: none, reading, done, gave up */
 	char quic_sni[96];		/* SNI netify read from QUIC Initials */

@@ -1,0 +1,119 @@
+/* Unit tests: the engine's inspection lifecycle. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "engine.h"
+#include "pktbuild.h"
+
+struct seen {
+	unsigned done, purged;
+	enum flow_end why;
+};
+
+static void on_done(void *user, struct engine *e, struct flow *f)
+{
+	struct seen *s = user;
+
+	(void)e;
+	s->done++;
+	s->why = (enum flow_end)f->end_reason;
+}
+
+static void on_purge(void *user, struct engine *e, struct flow *f, enum flow_purge why)
+{
+	struct seen *s = user;
+
+	(void)e;
+	(void)f;
+	(void)why;
+	s->purged++;
+}
+
+static struct engine *new_engine(struct seen *s)
+{
+	struct engine_cfg cfg;
+
+	engine_cfg_defaults(&cfg);
+	cfg.flow_capacity = 64;
+	cfg.dns_cache_size = 0;
+	cfg.cb.flow_done = on_done;
+	cfg.cb.flow_purge = on_purge;
+	cfg.cb.user = s;
+	return engine_new(&cfg);
+}
+
+static void udp(struct engine *e, uint16_t sport, uint64_t ts_us)
+{
+	struct pb b = { .len = 0 };
+	struct engine_result r;
+	char dst[32];
+
+	/* One server per flow and a payload no dissector claims. */
+	snprintf(dst, sizeof(dst), "10.9.%u.%u", sport >> 8, sport & 0xff);
+	pb_ipv4(&b, IPPROTO_UDP, "192.168.1.10", dst, 8 + 12, 0, 0);
+	pb_udp(&b, sport, 33333, 12);
+	pb_bytes(&b, "qzjxkwvqzjxk", 12);
+	engine_process(e, LINK_RAW, b.buf, (uint32_t)b.len, ts_us, &r);
+	assert_int_equal(r.status, DECODE_OK);
+}
+
+/* A lone unknown UDP packet gives its inspection state back after
+ * inspect_idle (30 s), long before the flow itself expires (120 s). */
+static void idle_inspection_ends_early(void **state)
+{
+	struct seen s = { 0 };
+	struct engine *e = new_engine(&s);
+	const uint64_t t0 = 1000000000ULL;
+
+	(void)state;
+	udp(e, 47123, t0);
+	assert_int_equal(s.done, 0);	/* nothing nDPI knows: still inspected */
+	udp(e, 47124, t0 + 20000000);
+	assert_int_equal(s.done, 0);
+	engine_expire(e, t0 + 29000000);
+	assert_int_equal(s.done, 0);
+	engine_expire(e, t0 + 31000000);	/* first flow idle 31 s, second 11 s */
+	assert_int_equal(s.done, 1);
+	assert_int_equal(s.why, FLOW_END_IDLE);
+	assert_int_equal(s.purged, 0);
+	assert_int_equal(engine_flow_stats(e)->active, 2);
+	udp(e, 47124, t0 + 40000000);	/* refreshed: idle again from here */
+	engine_expire(e, t0 + 65000000);
+	assert_int_equal(s.done, 1);
+	engine_expire(e, t0 + 71000000);
+	assert_int_equal(s.done, 2);
+	assert_int_equal(engine_stats(e)->flows_done[FLOW_END_IDLE], 2);
+	engine_free(e);
+	assert_int_equal(s.purged, 2);
+}
+
+/* More packets than the budget end inspection with reason "budget". */
+static void budget_ends_inspection(void **state)
+{
+	struct seen s = { 0 };
+	struct engine *e = new_engine(&s);
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		udp(e, 6000, 1000000000ULL + i * 1000);
+	assert_int_equal(s.done, 1);
+	assert_int_equal(s.why, FLOW_END_BUDGET);
+	engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(idle_inspection_ends_early),
+		cmocka_unit_test(budget_ends_inspection),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
