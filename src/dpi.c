@@ -379,12 +379,6 @@ int dpi_proto_by_name(const char *name)
 	return -1;
 }
 
-const char *dpi_proto_name_static(uint16_t id)
-{
-	pthread_once(&names_once, names_init);
-	return names_mod ? ndpi_get_proto_name(names_mod, id) : "Unknown";
-}
-
 int dpi_proto_names_server(uint16_t id)
 {
 	return is_tls_like(id) || id == NDPI_PROTOCOL_HTTP || id == NDPI_PROTOCOL_HTTP_CONNECT ||

@@ -51,10 +51,10 @@ const char *dpi_proto_name(const struct dpi *d, uint16_t id);
 unsigned dpi_proto_count(const struct dpi *d);
 const struct dpi_stats *dpi_stats(const struct dpi *d);
 
-/* Process-wide helpers for configuration checks (case-insensitive name
- * to nDPI id, -1 if unknown; and the reverse). Thread-safe. */
+/* For configuration checks outside the daemon: case-insensitive name to
+ * nDPI id, -1 if unknown. Builds one process-wide nDPI module on first
+ * use (the packet path never calls it). Thread-safe. */
 int dpi_proto_by_name(const char *name);
-const char *dpi_proto_name_static(uint16_t id);
 
 /* Whether a flow's host name is the server's own (TLS/QUIC SNI, HTTP Host):
  * only those are matched against application domains first. */

@@ -192,14 +192,14 @@ static int app_from_cert(const struct apps_db *db, const struct flow_meta *m)
 /* nDPI's own answer as an application: its app-level protocol, or the
  * master itself when nDPI names an application outright (WhatsApp, Zoom).
  * Plain protocols (TLS, HTTP, ...) map to no application. */
-static int app_from_ndpi(const struct apps_db *db, const struct flow *f)
+static int app_from_ndpi(const struct engine *e, const struct flow *f)
 {
 	int id = -1;
 
 	if (f->proto_app && f->proto_app != f->proto_master)
-		id = apps_match_ndpi(db, dpi_proto_name_static(f->proto_app));
+		id = apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, f->proto_app));
 	if (id < 0 && f->proto_master)
-		id = apps_match_ndpi(db, dpi_proto_name_static(f->proto_master));
+		id = apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, f->proto_master));
 	return id;
 }
 
@@ -249,7 +249,7 @@ static void classify_app(struct engine *e, struct flow *f)
 	if (*host && (dpi_proto_names_server(f->proto_master) || dpi_proto_names_server(f->proto_app)) &&
 	    (id = apps_match_host(db, host)) >= 0) {
 		f->source = FLOW_SRC_SNI;
-	} else if ((id = app_from_ndpi(db, f)) >= 0) {
+	} else if ((id = app_from_ndpi(e, f)) >= 0) {
 		f->source = FLOW_SRC_NDPI;
 	} else if (by_server && e->dns &&
 		   (host = dnscache_lookup(e->dns, f->key.family, f->key.addr[srv], f->last_seen / 1000)) &&
