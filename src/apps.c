@@ -21,6 +21,7 @@
 #include "apps.h"
 #include "domset.h"
 #include "lpm.h"
+#include "util.h"
 
 struct apps_entry {
 	struct apps_app pub;
@@ -159,33 +160,6 @@ static int apps_valid_tag(struct apps_ctx *ctx, char *s, const char *what)
 	return 0;
 }
 
-/* Length of the UTF-8 sequence starting at @s, or 0 if invalid. */
-static size_t apps_utf8_seq(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* Labels end up in JSON and on screens: valid UTF-8, no control bytes. */
 static int apps_valid_label(struct apps_ctx *ctx, const char *s)
 {
@@ -197,7 +171,7 @@ static int apps_valid_label(struct apps_ctx *ctx, const char *s)
 		return -1;
 	}
 	for (; *p; p += n) {
-		n = apps_utf8_seq(p);
+		n = util_utf8_seq(p, 4);	/* the NUL ends a short sequence */
 		if (n == 0 || *p < 0x20 || *p == 0x7f) {
 			apps_err(ctx, "display name is not printable UTF-8");
 			return -1;

@@ -22,6 +22,7 @@
 
 #include "policy.h"
 #include "uci.h"
+#include "util.h"
 
 enum policy_kind {
 	PK_BOOL,
@@ -152,41 +153,13 @@ static const struct policy_opt policy_group_opts[] = {
 };
 #undef G
 
-/* Length of the valid UTF-8 sequence at @p, 0 if it is not one. */
-static unsigned int policy_utf8_seq(const unsigned char *p)
-{
-	unsigned int cp, n;
-
-	if (*p < 0x80)
-		return 1;
-	if ((*p & 0xe0) == 0xc0)
-		n = 1, cp = *p & 0x1f;
-	else if ((*p & 0xf0) == 0xe0)
-		n = 2, cp = *p & 0x0f;
-	else if ((*p & 0xf8) == 0xf0)
-		n = 3, cp = *p & 0x07;
-	else
-		return 0;
-	for (unsigned int i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-	    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n + 1;
-}
-
 static bool policy_utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned int n;
 
 	for (; *p; p += n)
-		if (!(n = policy_utf8_seq(p)))
+		if (!(n = (unsigned int)util_utf8_seq(p, 4)))	/* the NUL ends a short one */
 			return false;
 	return true;
 }
@@ -198,7 +171,7 @@ static void policy_utf8_scrub(char *s)
 	unsigned int n;
 
 	for (; *p; p += n) {
-		n = policy_utf8_seq(p);
+		n = (unsigned int)util_utf8_seq(p, 4);
 		if (!n) {
 			*p = '?';
 			n = 1;

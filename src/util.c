@@ -64,11 +64,115 @@ uint64_t util_wall_ms(void)
 	return clock_ms(CLOCK_REALTIME);
 }
 
+static char *ntop4(const uint8_t *a, char *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (a[i] >= 100)
+			*p++ = (char)('0' + a[i] / 100);
+		if (a[i] >= 10)
+			*p++ = (char)('0' + a[i] / 10 % 10);
+		*p++ = (char)('0' + a[i] % 10);
+		*p++ = '.';
+	}
+	p[-1] = '\0';
+	return p - 1;
+}
+
+static char *ntop6(const uint8_t *a, char *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	int best = -1, best_len = 1, i, n, shift;
+	unsigned int g[8];
+
+	for (i = 0; i < 8; i++)
+		g[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i < 8; i += n ? n : 1) {	/* the first longest run of 2+ zero groups */
+		for (n = 0; i + n < 8 && !g[i + n]; n++)
+			;
+		if (n > best_len)
+			best = i, best_len = n;
+	}
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		/* glibc writes IPv4-compatible and IPv4-mapped addresses with a
+		 * dotted quad; keep its text so records do not change. */
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && g[5] == 0xffff)))
+			return ntop4(a + 12, p);
+		for (shift = 12; shift > 0 && !(g[i] >> shift); shift -= 4)
+			;
+		for (; shift >= 0; shift -= 4)
+			*p++ = hex[g[i] >> shift & 15];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+	return p;
+}
+
 const char *util_ntop(int family, const uint8_t *addr, char *buf, size_t len)
 {
-	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
-		util_strlcpy(buf, "?", len);
+	char tmp[48];
+
+	if (family == 6)
+		ntop6(addr, tmp);
+	else
+		ntop4(addr, tmp);
+	util_strlcpy(buf, tmp, len);
 	return buf;
+}
+
+size_t util_utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t n, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t util_lltoa(long long v, char *buf)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(buf, p, n);
+	return n;
 }
 
 int util_parse_cidr(const char *s, uint8_t *family, uint8_t *addr, uint8_t *bits)

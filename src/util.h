@@ -19,8 +19,17 @@ uint64_t util_random64(void);
 uint64_t util_mono_ms(void);
 uint64_t util_wall_ms(void);
 
-/* Formats an address of family 4/6 into buf (INET6_ADDRSTRLEN). */
+/* Formats an address of family 4/6 into buf (INET6_ADDRSTRLEN), as
+ * inet_ntop() does (RFC 5952 with glibc's IPv4-in-IPv6 forms) but without
+ * its sprintf per group. */
 const char *util_ntop(int family, const uint8_t *addr, char *buf, size_t len);
+
+/* Length of the valid UTF-8 sequence at s[0..len) (1..4), or 0 if it is
+ * not one (overlong forms, surrogates and values past U+10FFFF refused). */
+size_t util_utf8_seq(const unsigned char *s, size_t len);
+
+/* Writes v in decimal (no terminator) into buf[20+]; returns its length. */
+size_t util_lltoa(long long v, char *buf);
 
 /* Parses "a.b.c.d/n" or "x::y/n" (prefix optional). 0 on success. */
 int util_parse_cidr(const char *s, uint8_t *family, uint8_t *addr, uint8_t *bits);
