@@ -23,7 +23,8 @@ struct tally {
 
 struct classify {
 	struct engine *engine;
-	yajl_gen gen;
+	yajl_gen gen;		/* the summary */
+	struct jsonw rec;	/* flow records */
 	const char *capture;
 	int table;
 	uint64_t last_expire_us, flows;
@@ -57,6 +58,19 @@ static void print_gen(yajl_gen g)
 	yajl_gen_reset(g, NULL);
 }
 
+static void print_record(const struct jsonw *w)
+{
+	size_t len;
+	const char *buf = jsonw_buf(w, &len);
+
+	if (!buf) {	/* cannot happen with today's bounded fields */
+		fprintf(stderr, "netify classify: a flow record passed %zu bytes, skipped\n", w->max);
+		return;
+	}
+	fwrite(buf, 1, len, stdout);
+	fputc('\n', stdout);
+}
+
 static void on_flow_done(void *user, struct engine *e, struct flow *f)
 {
 	struct classify *c = user;
@@ -64,9 +78,10 @@ static void on_flow_done(void *user, struct engine *e, struct flow *f)
 	c->flows++;
 	if (c->table)
 		return;
-	flowjson_open(c->gen, e, f);
-	flowjson_close(c->gen);
-	print_gen(c->gen);
+	jsonw_reset(&c->rec);
+	flowjson_open(&c->rec, e, f);
+	flowjson_close(&c->rec);
+	print_record(&c->rec);
 }
 
 static void on_flow_purge(void *user, struct engine *e, struct flow *f, enum flow_purge why)
@@ -287,7 +302,7 @@ int cmd_classify(int argc, char **argv)
 					      .user = &c };
 	c.engine = engine_new(&o.cfg);
 	c.gen = json_gen_new();
-	if (!c.engine || !c.gen) {
+	if (!c.engine || !c.gen || jsonw_init(&c.rec, FLOWJSON_INITIAL, FLOWJSON_MAX)) {
 		fprintf(stderr, "netify classify: cannot initialise the engine\n");
 		goto out;
 	}
@@ -306,6 +321,7 @@ int cmd_classify(int argc, char **argv)
 out:
 	if (c.gen)
 		yajl_gen_free(c.gen);
+	jsonw_free(&c.rec);
 	engine_free(c.engine);
 	apps_db_free(db);
 	fflush(stdout);

@@ -404,7 +404,7 @@ static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->inbox.lock, NULL);
 	if (!(w->e = worker_engine(w, &d->main)) || verdict_pool_init(w, d->main.flow_table_size) ||
-	    verdict_capture_init(w) || !(w->g = json_gen_new())) {
+	    verdict_capture_init(w) || jsonw_init(&w->ev, FLOWJSON_INITIAL, FLOWJSON_MAX)) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
 		return -1;
 	}
@@ -439,8 +439,7 @@ static void worker_fini(struct worker *w)
 		engine_free(w->e);
 	nfqueue_close(w->q);
 	ct_close(w->ct);
-	if (w->g)
-		yajl_gen_free(w->g);
+	jsonw_free(&w->ev);
 	free(w->pool);
 	flowcap_free(w->cap);
 	pthread_mutex_destroy(&w->inbox.lock);

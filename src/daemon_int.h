@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "jsonw.h"
 #include "marks.h"
 #include "nft.h"
 #include "policy.h"
@@ -90,7 +91,7 @@ struct worker {
 	struct engine *e;
 	struct nfqueue *q;
 	struct ct *ct;
-	yajl_gen g;			/* events, reused */
+	struct jsonw ev;		/* flow events, reused */
 	struct flowstate *pool, *free_list;
 	const struct config *cfg;	/* what this worker uses now */
 	unsigned int gen;		/* generation acknowledged (atomic) */
@@ -136,7 +137,7 @@ int verdict_capture_init(struct worker *w);
 void verdict_capture_packet(struct worker *w, const struct engine_result *res, enum link_type lt,
 			    const uint8_t *data, uint32_t len, uint64_t ts_us);
 void verdict_capture_status(struct daemon_ctx *d, yajl_gen g);
-void verdict_write_outcome(yajl_gen g, struct worker *w, const struct flow *f, const struct flowstate *fs);
+void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs);
 const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
 			   const struct flowstate *fs);
 

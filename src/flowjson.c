@@ -1,5 +1,6 @@
-/* Flow records as JSON (yajl), with the Netify Agent's field names where
- * the meaning is the same. See man/netify-json.7 for every field. */
+/* Flow records as JSON (jsonw), with the Netify Agent's field names where
+ * the meaning is the same (see man/netify-json.7 for every field), and the
+ * yajl helpers the other JSON messages are written with. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,47 +10,14 @@
 #include "meta.h"
 #include "util.h"
 
-#define JSON_STR_MAX 4096	/* longer strings are cut (at a character boundary) */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates and values past U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void json_str(yajl_gen g, const char *s, size_t len)
 {
-	unsigned char buf[JSON_STR_MAX * 3 + 4];
+	unsigned char buf[JSONW_STR_MAX * 3 + 4];
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, o = 0;
 
-	if (len > JSON_STR_MAX)
-		len = JSON_STR_MAX;
+	if (len > JSONW_STR_MAX)
+		len = JSONW_STR_MAX;
 	/* Plain ASCII (most host names, all addresses) needs no repair. */
 	while (i < len && p[i] < 0x80)
 		i++;
@@ -60,7 +28,7 @@ void json_str(yajl_gen g, const char *s, size_t len)
 	memcpy(buf, p, i);
 	o = i;
 	while (i < len) {
-		size_t n = utf8_seq(p + i, len - i);
+		size_t n = util_utf8_seq(p + i, len - i);
 
 		if (n) {
 			memcpy(buf + o, p + i, n);
@@ -94,19 +62,12 @@ void json_kv_str(yajl_gen g, const char *key, const char *val)
 	json_cstr(g, val);
 }
 
-/* yajl_gen_integer() goes through printf; this runs ~20 times a record. */
+/* yajl_gen_integer() goes through printf. */
 void json_int(yajl_gen g, long long val)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long long u = val < 0 ? 0ULL - (unsigned long long)val : (unsigned long long)val;
+	char buf[24];
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (val < 0)
-		*--p = '-';
-	yajl_gen_number(g, p, (size_t)(buf + sizeof(buf) - p));
+	yajl_gen_number(g, buf, util_lltoa(val, buf));
 }
 
 void json_kv_int(yajl_gen g, const char *key, long long val)
@@ -123,29 +84,25 @@ void json_kv_bool(yajl_gen g, const char *key, int val)
 
 void json_kv_ip(yajl_gen g, const char *key, int family, const uint8_t *addr)
 {
-	char buf[64], *p = buf;
-	int i;
+	char buf[64];
 
-	if (family != 4) {
-		json_kv_str(g, key, util_ntop(family, addr, buf, sizeof(buf)));
-		return;
-	}
-	for (i = 0; i < 4; i++) {	/* dotted quad without printf */
-		if (addr[i] >= 100)
-			*p++ = (char)('0' + addr[i] / 100);
-		if (addr[i] >= 10)
-			*p++ = (char)('0' + addr[i] / 10 % 10);
-		*p++ = (char)('0' + addr[i] % 10);
-		*p++ = '.';
-	}
-	json_key(g, key);
-	yajl_gen_string(g, (const unsigned char *)buf, (size_t)(p - buf - 1));
+	json_kv_str(g, key, util_ntop(family, addr, buf, sizeof(buf)));
+}
+
+/* ---- flow records (jsonw) ------------------------------------------- */
+
+static void kv_ip(struct jsonw *w, const char *name, size_t len, int family, const uint8_t *addr)
+{
+	char buf[64];
+
+	__jsonw_name(w, name, len);
+	jsonw_cstr(w, util_ntop(family, addr, buf, sizeof(buf)));
 }
 
 static const char hexdigits[] = "0123456789abcdef";
 
 /* Hex without printf: this runs for every MAC of every flow record. */
-static void kv_hex(yajl_gen g, const char *key, const uint8_t *b, size_t n, char sep)
+static void kv_hex(struct jsonw *w, const char *name, size_t len, const uint8_t *b, size_t n, char sep)
 {
 	char buf[3 * 32];
 	size_t i, o = 0;
@@ -156,190 +113,190 @@ static void kv_hex(yajl_gen g, const char *key, const uint8_t *b, size_t n, char
 		buf[o++] = hexdigits[b[i] >> 4];
 		buf[o++] = hexdigits[b[i] & 15];
 	}
-	json_key(g, key);
-	yajl_gen_string(g, (const unsigned char *)buf, o);
+	__jsonw_name(w, name, len);
+	jsonw_str(w, buf, o);
 }
 
-static void kv_u16hex(yajl_gen g, const char *key, uint16_t v)
+static void kv_u16hex(struct jsonw *w, const char *name, size_t len, uint16_t v)
 {
 	char buf[6] = { '0', 'x', hexdigits[v >> 12], hexdigits[v >> 8 & 15], hexdigits[v >> 4 & 15],
 			hexdigits[v & 15] };
 
-	json_key(g, key);
-	yajl_gen_string(g, (const unsigned char *)buf, sizeof(buf));
+	__jsonw_name(w, name, len);
+	jsonw_str(w, buf, sizeof(buf));
 }
 
-static void json_names_list(yajl_gen g, const char *key, const char *list)
+static void json_names_list(struct jsonw *w, const char *name, size_t len, const char *list)
 {
 	const char *p = list;
 
-	json_key(g, key);
-	yajl_gen_array_open(g);
+	__jsonw_name(w, name, len);
+	jsonw_array_open(w);
 	while (*p) {
 		size_t n = strcspn(p, ",");
 
 		if (n)
-			json_str(g, p, n);
+			jsonw_str(w, p, n);
 		p += n + (p[n] == ',');
 	}
-	yajl_gen_array_close(g);
+	jsonw_array_close(w);
 }
 
-static void json_ssl(yajl_gen g, const struct flow_meta *m)
+static void json_ssl(struct jsonw *w, const struct flow_meta *m)
 {
-	json_key(g, "ssl");
-	yajl_gen_map_open(g);
+	jsonw_name(w, "ssl");
+	jsonw_map_open(w);
 	if (m->tls_version)
-		kv_u16hex(g, "version", m->tls_version);
+		kv_u16hex(w, JSONW_NAME("version"), m->tls_version);
 	if (m->tls_cipher)
-		kv_u16hex(g, "cipher_suite", m->tls_cipher);
-	json_kv_str(g, "client_sni", m->host);
-	json_kv_str(g, "alpn", m->alpn);
-	json_kv_str(g, "client_ja3", m->ja3_client);
-	json_kv_str(g, "server_ja3", m->ja3_server);
-	json_kv_str(g, "subject_dn", m->cert_subject);
-	json_kv_str(g, "issuer_dn", m->cert_issuer);
+		kv_u16hex(w, JSONW_NAME("cipher_suite"), m->tls_cipher);
+	jsonw_kv_str(w, "client_sni", m->host);
+	jsonw_kv_str(w, "alpn", m->alpn);
+	jsonw_kv_str(w, "client_ja3", m->ja3_client);
+	jsonw_kv_str(w, "server_ja3", m->ja3_server);
+	jsonw_kv_str(w, "subject_dn", m->cert_subject);
+	jsonw_kv_str(w, "issuer_dn", m->cert_issuer);
 	if (m->cert_names)
-		json_names_list(g, "alt_names", m->cert_names);
+		json_names_list(w, JSONW_NAME("alt_names"), m->cert_names);
 	if (m->cert_sha1)
-		kv_hex(g, "cert_fingerprint", m->cert_sha1, 20, ':');
-	yajl_gen_map_close(g);
+		kv_hex(w, JSONW_NAME("cert_fingerprint"), m->cert_sha1, 20, ':');
+	jsonw_map_close(w);
 }
 
-static void json_http(yajl_gen g, const struct flow_meta *m)
+static void json_http(struct jsonw *w, const struct flow_meta *m)
 {
-	json_key(g, "http");
-	yajl_gen_map_open(g);
-	json_kv_str(g, "host", m->host);
-	json_kv_str(g, "url", m->http_url);
-	json_kv_str(g, "user_agent", m->http_user_agent);
-	json_kv_str(g, "content_type", m->http_content_type);
+	jsonw_name(w, "http");
+	jsonw_map_open(w);
+	jsonw_kv_str(w, "host", m->host);
+	jsonw_kv_str(w, "url", m->http_url);
+	jsonw_kv_str(w, "user_agent", m->http_user_agent);
+	jsonw_kv_str(w, "content_type", m->http_content_type);
 	if (m->http_status)
-		json_kv_int(g, "status", m->http_status);
-	yajl_gen_map_close(g);
+		jsonw_kv_int(w, "status", m->http_status);
+	jsonw_map_close(w);
 }
 
-static void json_dns(yajl_gen g, const char *key, const struct flow_meta *m)
+static void json_dns(struct jsonw *w, const char *name, size_t len, const struct flow_meta *m)
 {
 	unsigned i;
 
-	json_key(g, key);
-	yajl_gen_map_open(g);
-	json_kv_str(g, "query", m->host);
+	__jsonw_name(w, name, len);
+	jsonw_map_open(w);
+	jsonw_kv_str(w, "query", m->host);
 	if (m->dns) {
-		json_kv_int(g, "type", m->dns->dns_qtype);
+		jsonw_kv_int(w, "type", m->dns->dns_qtype);
 		if (m->dns->dns_is_response) {
-			json_kv_int(g, "rcode", m->dns->dns_rcode);
-			json_key(g, "answers");
-			yajl_gen_array_open(g);
+			jsonw_kv_int(w, "rcode", m->dns->dns_rcode);
+			jsonw_name(w, "answers");
+			jsonw_array_open(w);
 			for (i = 0; i < m->dns->n_dns_answers; i++)
-				json_cstr(g, m->dns->dns_answers[i]);
-			yajl_gen_array_close(g);
+				jsonw_cstr(w, m->dns->dns_answers[i]);
+			jsonw_array_close(w);
 		}
 	}
-	yajl_gen_map_close(g);
+	jsonw_map_close(w);
 }
 
-static void json_meta(yajl_gen g, const struct flow_meta *m)
+static void json_meta(struct jsonw *w, const struct flow_meta *m)
 {
 	if (m->is_tls)
-		json_ssl(g, m);
+		json_ssl(w, m);
 	if (m->is_http || m->http_url || m->http_user_agent)
-		json_http(g, m);
+		json_http(w, m);
 	if (m->is_dns)
-		json_dns(g, "dns", m);
+		json_dns(w, JSONW_NAME("dns"), m);
 	if (m->is_mdns)
-		json_dns(g, "mdns", m);
+		json_dns(w, JSONW_NAME("mdns"), m);
 	if (m->is_dhcp) {
-		json_key(g, "dhcp");
-		yajl_gen_map_open(g);
-		json_kv_str(g, "fingerprint", m->dhcp_fingerprint);
-		json_kv_str(g, "class_ident", m->dhcp_class_ident);
-		json_kv_str(g, "hostname", m->host);
-		yajl_gen_map_close(g);
+		jsonw_name(w, "dhcp");
+		jsonw_map_open(w);
+		jsonw_kv_str(w, "fingerprint", m->dhcp_fingerprint);
+		jsonw_kv_str(w, "class_ident", m->dhcp_class_ident);
+		jsonw_kv_str(w, "hostname", m->host);
+		jsonw_map_close(w);
 	}
 	if (m->is_ssh) {
-		json_key(g, "ssh");
-		yajl_gen_map_open(g);
-		json_kv_str(g, "client", m->ssh_client);
-		json_kv_str(g, "server", m->ssh_server);
-		yajl_gen_map_close(g);
+		jsonw_name(w, "ssh");
+		jsonw_map_open(w);
+		jsonw_kv_str(w, "client", m->ssh_client);
+		jsonw_kv_str(w, "server", m->ssh_server);
+		jsonw_map_close(w);
 	}
 	if (m->is_bt && m->bt_info_hash) {
-		json_key(g, "bt");
-		yajl_gen_map_open(g);
-		kv_hex(g, "info_hash", m->bt_info_hash, 20, 0);
-		yajl_gen_map_close(g);
+		jsonw_name(w, "bt");
+		jsonw_map_open(w);
+		kv_hex(w, JSONW_NAME("info_hash"), m->bt_info_hash, 20, 0);
+		jsonw_map_close(w);
 	}
 }
 
-static void json_mac(yajl_gen g, const char *key, const uint8_t *mac)
+static void json_mac(struct jsonw *w, const char *name, size_t len, const uint8_t *mac)
 {
 	static const uint8_t none[6];
 
 	/* Cooked captures know only one side's address. */
 	if (memcmp(mac, none, 6))
-		kv_hex(g, key, mac, 6, ':');
+		kv_hex(w, name, len, mac, 6, ':');
 }
 
-static void json_detection(yajl_gen g, struct engine *e, const struct flow *f)
+static void json_detection(struct jsonw *w, struct engine *e, const struct flow *f)
 {
 	const char *app = engine_app_tag(e, f);
 	uint8_t srv = (uint8_t)!f->init_side;
 
-	json_kv_int(g, "detected_protocol", f->proto_master);
-	json_kv_str(g, "detected_protocol_name", engine_proto_name(e, f->proto_master));
-	json_kv_int(g, "detected_application", f->app_id >= 0 ? f->app_id : 0);
-	json_kv_str(g, "detected_application_name", app ? app : "unknown");
+	jsonw_kv_int(w, "detected_protocol", f->proto_master);
+	jsonw_kv_str(w, "detected_protocol_name", engine_proto_name(e, f->proto_master));
+	jsonw_kv_int(w, "detected_application", f->app_id >= 0 ? f->app_id : 0);
+	jsonw_kv_str(w, "detected_application_name", app ? app : "unknown");
 	if (f->proto_app != f->proto_master)
-		json_kv_str(g, "detected_app_protocol_name", engine_proto_name(e, f->proto_app));
-	json_kv_str(g, "detection_source", flow_source_name((enum flow_source)f->source));
+		jsonw_kv_str(w, "detected_app_protocol_name", engine_proto_name(e, f->proto_app));
+	jsonw_kv_str(w, "detection_source", flow_source_name((enum flow_source)f->source));
 	if (f->source == FLOW_SRC_DNS && engine_dnscache(e))
-		json_kv_str(g, "dns_host_name", dnscache_lookup(engine_dnscache(e), f->key.family,
+		jsonw_kv_str(w, "dns_host_name", dnscache_lookup(engine_dnscache(e), f->key.family,
 								 f->key.addr[srv], f->last_seen / 1000));
-	json_kv_bool(g, "detection_guessed", f->guessed);
-	json_kv_int(g, "detection_packets", f->detection_packets);
-	json_kv_str(g, "detection_end", flow_end_name((enum flow_end)f->end_reason));
+	jsonw_kv_bool(w, "detection_guessed", f->guessed);
+	jsonw_kv_int(w, "detection_packets", f->detection_packets);
+	jsonw_kv_str(w, "detection_end", flow_end_name((enum flow_end)f->end_reason));
 }
 
-void flowjson_open(yajl_gen g, struct engine *e, const struct flow *f)
+void flowjson_open(struct jsonw *w, struct engine *e, const struct flow *f)
 {
 	uint8_t l = engine_local_side(e, f), o = (uint8_t)!l;
 	struct flow_meta m;
 
-	yajl_gen_map_open(g);
-	json_kv_str(g, "type", "flow");
-	json_key(g, "flow");
-	yajl_gen_map_open(g);
-	json_kv_int(g, "flow_id", f->id);
-	json_kv_int(g, "ip_version", f->key.family);
-	json_kv_int(g, "ip_protocol", f->key.proto);
-	json_kv_int(g, "vlan_id", f->key.vlan);
-	json_kv_ip(g, "local_ip", f->key.family, f->key.addr[l]);
-	json_kv_int(g, "local_port", f->key.port[l]);
-	json_kv_ip(g, "other_ip", f->key.family, f->key.addr[o]);
-	json_kv_int(g, "other_port", f->key.port[o]);
+	jsonw_map_open(w);
+	jsonw_kv_str(w, "type", "flow");
+	jsonw_name(w, "flow");
+	jsonw_map_open(w);
+	jsonw_kv_int(w, "flow_id", f->id);
+	jsonw_kv_int(w, "ip_version", f->key.family);
+	jsonw_kv_int(w, "ip_protocol", f->key.proto);
+	jsonw_kv_int(w, "vlan_id", f->key.vlan);
+	kv_ip(w, JSONW_NAME("local_ip"), f->key.family, f->key.addr[l]);
+	jsonw_kv_int(w, "local_port", f->key.port[l]);
+	kv_ip(w, JSONW_NAME("other_ip"), f->key.family, f->key.addr[o]);
+	jsonw_kv_int(w, "other_port", f->key.port[o]);
 	if (f->has_mac) {
-		json_mac(g, "local_mac", f->mac[l]);
-		json_mac(g, "other_mac", f->mac[o]);
+		json_mac(w, JSONW_NAME("local_mac"), f->mac[l]);
+		json_mac(w, JSONW_NAME("other_mac"), f->mac[o]);
 	}
-	json_kv_bool(g, "local_origin", l == f->init_side);
-	json_detection(g, e, f);
-	json_kv_str(g, "host_server_name", f->host[0] ? f->host : NULL);
-	json_kv_int(g, "first_seen_at", (long long)f->first_seen);
-	json_kv_int(g, "last_seen_at", (long long)f->last_seen);
-	json_kv_int(g, "local_packets", f->packets[l]);
-	json_kv_int(g, "other_packets", f->packets[o]);
-	json_kv_int(g, "local_bytes", (long long)f->bytes[l]);
-	json_kv_int(g, "other_bytes", (long long)f->bytes[o]);
+	jsonw_kv_bool(w, "local_origin", l == f->init_side);
+	json_detection(w, e, f);
+	jsonw_kv_str(w, "host_server_name", f->host[0] ? f->host : NULL);
+	jsonw_kv_int(w, "first_seen_at", (long long)f->first_seen);
+	jsonw_kv_int(w, "last_seen_at", (long long)f->last_seen);
+	jsonw_kv_int(w, "local_packets", f->packets[l]);
+	jsonw_kv_int(w, "other_packets", f->packets[o]);
+	jsonw_kv_int(w, "local_bytes", (long long)f->bytes[l]);
+	jsonw_kv_int(w, "other_bytes", (long long)f->bytes[o]);
 	if (!engine_flow_meta(e, f, &m))
-		json_meta(g, &m);
+		json_meta(w, &m);
 }
 
-void flowjson_close(yajl_gen g)
+void flowjson_close(struct jsonw *w)
 {
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+	jsonw_map_close(w);
+	jsonw_map_close(w);
 }
 
 yajl_gen json_gen_new(void)

@@ -162,16 +162,18 @@ struct capture {
 static void on_done(void *user, struct engine *e, struct flow *f)
 {
 	struct capture *c = user;
-	yajl_gen g = json_gen_new();
-	const unsigned char *buf;
+	struct jsonw w;
+	const char *buf;
 	size_t n;
 
-	flowjson_open(g, e, f);
-	flowjson_close(g);
-	yajl_gen_get_buf(g, &buf, &n);
+	assert_int_equal(jsonw_init(&w, 16, FLOWJSON_MAX), 0);	/* small: it must grow */
+	flowjson_open(&w, e, f);
+	flowjson_close(&w);
+	buf = jsonw_buf(&w, &n);
+	assert_non_null(buf);
 	snprintf(c->json, sizeof(c->json), "%.*s", (int)n, buf);
 	c->done++;
-	yajl_gen_free(g);
+	jsonw_free(&w);
 }
 
 static void send_tcp(struct engine *e, uint64_t ts, int dir, uint8_t flags, const char *payload)
