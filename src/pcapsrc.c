@@ -8,11 +8,26 @@
 
 #define READ_BUFFER (1 << 16)
 
+struct pcapsrc_ctx {
+	pcap_t *pc;
+	enum link_type lt;
+	pcapsrc_cb cb;
+	void *user;
+};
+
+static void pcapsrc_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct pcapsrc_ctx *c = (struct pcapsrc_ctx *)arg;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+
+	if (c->cb(c->user, c->lt, data, h->caplen, ts))
+		pcap_breakloop(c->pc);
+}
+
 int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
+	struct pcapsrc_ctx ctx;
 	pcap_t *pc;
 	FILE *fp;
 	char *iobuf;
@@ -46,12 +61,10 @@ int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t 
 		rc = PCAP_ERROR;
 		goto out;
 	}
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
-
-		if (cb(user, (enum link_type)lt, data, h->caplen, ts))
-			break;
-	}
+	/* pcap_loop() rather than pcap_next_ex(): one call into libpcap for the
+	 * whole file, not one per packet. */
+	ctx = (struct pcapsrc_ctx){ .pc = pc, .lt = (enum link_type)lt, .cb = cb, .user = user };
+	rc = pcap_loop(pc, -1, pcapsrc_packet, (u_char *)&ctx);
 	if (rc == PCAP_ERROR)	/* a truncated capture still gave us its packets */
 		snprintf(err, errlen, "%s: %s", path, pcap_geterr(pc));
 out:
