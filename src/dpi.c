@@ -260,8 +260,8 @@ static void meta_tls(const struct ndpi_flow_struct *f, const struct meta_extra *
 #ifdef NDPI_TLS_ALPN_FIELD
 	m->alpn = nz(f->protos.tls_quic.NDPI_TLS_ALPN_FIELD);
 #endif
-	if (!m->alpn)
-		m->alpn = nz(x->quic_alpn);
+	if (!m->alpn && x->text == META_TEXT_QUIC)
+		m->alpn = nz(x->u.quic.alpn);
 #ifdef NDPI_HAVE_JA3
 	m->ja3_client = nz(f->protos.tls_quic.ja3_client);
 	m->ja3_server = nz(f->protos.tls_quic.ja3_server);
@@ -282,11 +282,11 @@ static void meta_proto(const struct dpi_flow *df, const struct ndpi_flow_struct 
 	case NDPI_PROTOCOL_DNS:
 	case NDPI_PROTOCOL_LLMNR:
 		m->is_dns = 1;
-		m->dns = df->extra.dns_seen ? &df->extra : NULL;
+		m->dns = df->extra.text == META_TEXT_DNS ? &df->extra.u.dns : NULL;
 		break;
 	case NDPI_PROTOCOL_MDNS:
 		m->is_mdns = 1;
-		m->dns = df->extra.dns_seen ? &df->extra : NULL;
+		m->dns = df->extra.text == META_TEXT_DNS ? &df->extra.u.dns : NULL;
 		break;
 	case NDPI_PROTOCOL_DHCP:
 		m->is_dhcp = 1;
@@ -314,8 +314,8 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 
 	memset(m, 0, sizeof(*m));
 	m->host = nz(f->host_server_name);
-	if (!m->host)	/* a QUIC ClientHello nDPI could not reassemble */
-		m->host = nz(df->extra.quic_sni);
+	if (!m->host && df->extra.text == META_TEXT_QUIC)	/* a ClientHello nDPI could not reassemble */
+		m->host = nz(df->extra.u.quic.sni);
 	/* protos is a union: read only the member the protocol filled. */
 	if (is_tls_like(r->master) || is_tls_like(r->app))
 		meta_tls(f, &df->extra, m);
@@ -327,11 +327,11 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 	m->http_content_type = nz(f->http.content_type);
 	m->http_status = f->http.response_status_code;
 	/* netify's own parse fills what nDPI did not keep. */
-	if (df->extra.http_seen) {
+	if (df->extra.text == META_TEXT_HTTP) {
 		if (!m->http_url)
-			m->http_url = nz(df->extra.http_url);
+			m->http_url = nz(df->extra.u.http.url);
 		if (!m->http_user_agent)
-			m->http_user_agent = nz(df->extra.http_user_agent);
+			m->http_user_agent = nz(df->extra.u.http.user_agent);
 	}
 }
 

@@ -324,6 +324,16 @@ static void quic_put(struct engine *e, struct meta_extra *x)
 	x->quic = NULL;
 }
 
+/* Takes the flow's text place for @kind: true if it was free or is this
+ * kind's already (see enum meta_text). */
+static bool meta_claim(struct meta_extra *x, enum meta_text kind)
+{
+	if (x->text != META_TEXT_NONE && x->text != kind)
+		return false;
+	x->text = (uint8_t)kind;
+	return true;
+}
+
 /* A first client datagram nDPI has no name for that has the shape of a QUIC
  * Initial: long header, fixed bit, and the 1200-byte minimum RFC 9000 sets
  * for client Initials. quic_reasm_feed() then decides. */
@@ -364,10 +374,10 @@ static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint
 		/* A QUIC version nDPI does not know (v2, ...): netify names it. */
 		f->proto_master = f->proto_app = (uint16_t)dpi_proto_quic_id();
 	}
-	if (st == QUIC_DONE && quic_reasm_sni(x->quic)) {
-		util_strlcpy(x->quic_sni, quic_reasm_sni(x->quic), sizeof(x->quic_sni));
+	if (st == QUIC_DONE && quic_reasm_sni(x->quic) && meta_claim(x, META_TEXT_QUIC)) {
+		util_strlcpy(x->u.quic.sni, quic_reasm_sni(x->quic), sizeof(x->u.quic.sni));
 		if (quic_reasm_alpn(x->quic))
-			util_strlcpy(x->quic_alpn, quic_reasm_alpn(x->quic), sizeof(x->quic_alpn));
+			util_strlcpy(x->u.quic.alpn, quic_reasm_alpn(x->quic), sizeof(x->u.quic.alpn));
 		e->stats.quic_named++;
 		classify_app(e, f);
 		if (e->cfg.cb.flow_update)
@@ -485,20 +495,22 @@ static int is_dns_port(uint16_t port)
 static void dns_meta(struct dpi_flow *df, const struct pkt *p)
 {
 	struct meta_extra *x = dpi_flow_extra(df);
+	struct meta_dns *d = &x->u.dns;
 	struct dns_msg msg;
 	unsigned i, n = 0;
 
 	if (p->l4proto != IPPROTO_UDP || dns_parse(p->payload, p->payload_len, &msg))
 		return;
-	if (x->dns_seen && x->dns_is_response && !msg.is_response)
+	if (x->text == META_TEXT_DNS && d->is_response && !msg.is_response)
 		return;		/* keep the answer over a retransmitted query */
-	x->dns_seen = 1;
-	x->dns_is_response = !!msg.is_response;
-	x->dns_qtype = msg.qtype;
-	x->dns_rcode = msg.rcode;
+	if (!meta_claim(x, META_TEXT_DNS))
+		return;
+	d->is_response = !!msg.is_response;
+	d->qtype = msg.qtype;
+	d->rcode = msg.rcode;
 	for (i = 0; i < msg.n_answers && n < META_DNS_ANSWERS; i++)
-		util_strlcpy(x->dns_answers[n++], msg.answers[i].data, META_DNS_ANSWER_LEN);
-	x->n_dns_answers = (uint8_t)n;
+		util_strlcpy(d->answers[n++], msg.answers[i].data, META_DNS_ANSWER_LEN);
+	d->n_answers = (uint8_t)n;
 }
 
 /* The first HTTP request head of a flow, for the fields nDPI may not keep. */
@@ -507,12 +519,12 @@ static void http_meta(struct dpi_flow *df, const struct pkt *p)
 	struct meta_extra *x = dpi_flow_extra(df);
 	struct http_req req;
 
-	if (x->http_seen || p->l4proto != IPPROTO_TCP || p->payload_len < 16 ||
+	if (x->text != META_TEXT_NONE || p->l4proto != IPPROTO_TCP || p->payload_len < 16 ||
 	    http_parse_request(p->payload, p->payload_len, &req))
-		return;
-	x->http_seen = 1;
-	util_strlcpy(x->http_url, req.url, sizeof(x->http_url));
-	util_strlcpy(x->http_user_agent, req.user_agent, sizeof(x->http_user_agent));
+		return;		/* the first request head only */
+	meta_claim(x, META_TEXT_HTTP);
+	util_strlcpy(x->u.http.url, req.url, sizeof(x->u.http.url));
+	util_strlcpy(x->u.http.user_agent, req.user_agent, sizeof(x->u.http.user_agent));
 }
 
 static void learn_dns(struct engine *e, const struct pkt *p, uint64_t now_ms)

@@ -184,13 +184,13 @@ static void json_dns(struct jsonw *w, const char *name, size_t len, const struct
 	jsonw_map_open(w);
 	jsonw_kv_str(w, "query", m->host);
 	if (m->dns) {
-		jsonw_kv_int(w, "type", m->dns->dns_qtype);
-		if (m->dns->dns_is_response) {
-			jsonw_kv_int(w, "rcode", m->dns->dns_rcode);
+		jsonw_kv_int(w, "type", m->dns->qtype);
+		if (m->dns->is_response) {
+			jsonw_kv_int(w, "rcode", m->dns->rcode);
 			jsonw_name(w, "answers");
 			jsonw_array_open(w);
-			for (i = 0; i < m->dns->n_dns_answers; i++)
-				jsonw_cstr(w, m->dns->dns_answers[i]);
+			for (i = 0; i < m->dns->n_answers; i++)
+				jsonw_cstr(w, m->dns->answers[i]);
 			jsonw_array_close(w);
 		}
 	}

@@ -14,11 +14,30 @@
 #define META_DNS_ANSWERS 4
 #define META_DNS_ANSWER_LEN 64
 
-/* What netify itself parses where nDPI keeps less (DNS answers, HTTP
- * request fields nDPI did not store). */
 struct quic_reasm;
 
 struct flow;
+
+/* What netify itself read from a flow's payload where nDPI keeps less. A
+ * flow has one kind at most (HTTP requests are read on TCP away from DNS
+ * ports, QUIC Initials and DNS messages on UDP, and the first kind read
+ * claims the flow), so the kinds share one place: 380 bytes less for
+ * every flow under inspection. */
+enum meta_text {
+	META_TEXT_NONE,
+	META_TEXT_QUIC,		/* u.quic: SNI and ALPN from QUIC Initials */
+	META_TEXT_HTTP,		/* u.http: the first request head */
+	META_TEXT_DNS,		/* u.dns: the message, answers kept */
+	__META_TEXT_MAX
+};
+
+struct meta_dns {
+	uint16_t qtype;
+	uint8_t rcode;
+	uint8_t is_response;
+	uint8_t n_answers;
+	char answers[META_DNS_ANSWERS][META_DNS_ANSWER_LEN];
+};
 
 struct meta_extra {
 	/* engine's list of flows under inspection, least recently used last */
@@ -27,16 +46,18 @@ struct meta_extra {
 	uint64_t last_ms;
 	struct quic_reasm *quic;	/* while reading QUIC Initials (engine's pool) */
 	uint8_t quic_state;		/* engine's: none, reading, done, gave up */
-	char quic_sni[96];		/* SNI netify read from QUIC Initials */
-	char quic_alpn[32];
-	uint8_t http_seen:1;
-	char http_url[HTTP_URL_MAX];
-	char http_user_agent[HTTP_UA_MAX];
-	uint16_t dns_qtype;
-	uint8_t dns_rcode;
-	uint8_t dns_is_response:1, dns_seen:1;
-	uint8_t n_dns_answers;
-	char dns_answers[META_DNS_ANSWERS][META_DNS_ANSWER_LEN];
+	uint8_t text;			/* enum meta_text: which member of u is set */
+	union {
+		struct {
+			char sni[96];
+			char alpn[32];
+		} quic;
+		struct {
+			char url[HTTP_URL_MAX];
+			char user_agent[HTTP_UA_MAX];
+		} http;
+		struct meta_dns dns;
+	} u;
 };
 
 struct flow_meta {
@@ -50,7 +71,7 @@ struct flow_meta {
 	const char *http_url, *http_user_agent, *http_content_type;
 	uint16_t http_status;
 	/* DNS (query name is host) */
-	const struct meta_extra *dns;
+	const struct meta_dns *dns;
 	/* DHCP (host name is host) */
 	const char *dhcp_fingerprint, *dhcp_class_ident;
 	/* SSH */
