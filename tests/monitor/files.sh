@@ -29,7 +29,7 @@ conf() {
 }
 n=0
 t() { n=$((n + 1)); if "$@" >&2; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
-echo "1..8"
+echo "1..9"
 
 # ---- json_save_dir: read the files while a paced replay (~3 s) runs ----
 
@@ -134,7 +134,7 @@ PY
 }
 
 if ! command -v tcpdump >/dev/null; then
-	for d in "pcaps open" "only unknown flows" "max_files" "max_bytes"; do
+	for d in "pcaps open" "only unknown flows" "every unknown flow" "max_files" "max_bytes"; do
 		n=$((n + 1)); echo "ok $n - capture: $d # SKIP needs tcpdump"
 	done
 	exit 0
@@ -145,6 +145,19 @@ desc="capture: unknown flows of zabbix.pcap written as pcaps that libpcap reads 
 t pcap_check "$tmp/cap" 2136
 desc="capture: every file is a flow that ended unknown (detected_protocol 0, no application)"
 t ids_unknown "$tmp/cap" "$tmp/cap.out"
+# Most of them end together when the replay ends: each still gets its file.
+all_unknown() {
+	u=$(python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) for m in [json.loads(l)]
+          if m["type"] == "flow" and m["flow"]["detected_protocol"] == 0
+          and m["flow"]["detected_application"] == 0))' "$tmp/cap.out")
+	f=$(ls "$tmp/cap" | wc -l)
+	echo "$u unknown flows, $f files"
+	[ "$u" -gt 8 ] && [ "$f" -eq "$u" ]
+}
+desc="capture: all of zabbix.pcap's unknown flows (more than 8, ending together) get a file"
+t all_unknown
 
 conf capn "capture_unknown_dir '$tmp/capn'" "capture_unknown_max_files '3'"
 "$NETIFY" run -c "$tmp/capn.conf" -r "$corpus/zabbix.pcap" > /dev/null 2>"$tmp/capn.err"
