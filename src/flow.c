@@ -127,15 +127,30 @@ void flow_table_free(struct flow_table *t)
 
 void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, uint8_t *side)
 {
-	size_t alen = p->family == 6 ? 16 : 4;
-	int cmp = memcmp(p->src, p->dst, alen);
+	int cmp;
 
 	memset(k, 0, sizeof(*k));
+	if (p->family == 6) {
+		cmp = memcmp(p->src, p->dst, 16);
+	} else {	/* memcmp's order, without the call */
+		uint32_t s, d;
+
+		memcpy(&s, p->src, 4);
+		memcpy(&d, p->dst, 4);
+		s = ntohl(s);
+		d = ntohl(d);
+		cmp = s < d ? -1 : s > d;
+	}
 	if (cmp == 0)
 		cmp = p->sport < p->dport ? -1 : p->sport > p->dport;
 	*side = cmp > 0;
-	memcpy(k->addr[*side], p->src, alen);
-	memcpy(k->addr[!*side], p->dst, alen);
+	if (p->family == 6) {
+		memcpy(k->addr[*side], p->src, 16);
+		memcpy(k->addr[!*side], p->dst, 16);
+	} else {
+		memcpy(k->addr[*side], p->src, 4);
+		memcpy(k->addr[!*side], p->dst, 4);
+	}
 	k->port[*side] = p->sport;
 	k->port[!*side] = p->dport;
 	k->vlan = p->vlan;
@@ -143,9 +158,21 @@ void flow_key_from_pkt(const struct pkt *p, struct flow_key *k, uint8_t *side)
 	k->proto = p->l4proto;
 }
 
+/* An IPv4 key is mostly the zeros of its unused address bytes: its hash
+ * reads the 16 bytes that carry something (3 rounds of util_hash, not 6). */
 static uint32_t bucket_of(const struct flow_table *t, const struct flow_key *k)
 {
-	return (uint32_t)util_hash(k, sizeof(*k), t->seed) & t->mask;
+	uint8_t v4[16];
+
+	if (k->family == 6)
+		return (uint32_t)util_hash(k, sizeof(*k), t->seed) & t->mask;
+	memcpy(v4, k->addr[0], 4);
+	memcpy(v4 + 4, k->addr[1], 4);
+	memcpy(v4 + 8, k->port, 4);
+	memcpy(v4 + 12, &k->vlan, 2);
+	v4[14] = k->family;
+	v4[15] = k->proto;
+	return (uint32_t)util_hash(v4, sizeof(v4), t->seed) & t->mask;
 }
 
 struct flow *flow_find(struct flow_table *t, const struct flow_key *k)
