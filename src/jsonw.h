@@ -4,9 +4,9 @@
  * yajl's generator cost 488 instructions per constant key and ~17% of all
  * of `netify classify`'s instructions (callgrind, tests/bench); this writer
  * appends to one buffer with no callbacks. What it writes is what yajl
- * writes for the same calls, byte for byte (tests/unit/test_jsonw.c and
- * fuzz_jsonw compare the two), and every string goes through the same
- * UTF-8 repair, so whatever bytes a packet carried the output parses.
+ * writes for the same calls with strings repaired by json_str(), byte for
+ * byte (tests/unit/test_jsonw.c and fuzz_jsonw compare the two), so
+ * whatever bytes a packet carried the output parses.
  *
  * The writer does not check nesting: callers write well-formed documents
  * (the tests parse every record they produce). The buffer grows to a cap;
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSONW_STR_MAX 4096	/* longer strings are cut (at a character boundary) */
+#define JSONW_STR_MAX 4096	/* bytes of a string kept; a character cut in two becomes U+FFFD */
 
 struct jsonw {
 	char *buf;
