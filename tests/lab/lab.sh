@@ -12,7 +12,7 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lablib.sh"
 lab_init
 
-echo "1..21"
+echo "1..22"
 
 # 1-2: the lab and the daemon
 lab_up && servers_up; ok $? "lab: client, router, server namespaces over veth, IPv4+IPv6, servers up"
@@ -111,7 +111,39 @@ v1=$(status_sum verdicts); m1=$(status_sum verdict_msgs)
 [ $((v1 - v0)) -ge 2900 ] && [ $((m1 - m0)) -lt $((v1 - v0)) ]
 ok $? "3000 new UDP flows: $((v1 - v0)) verdicts in $((m1 - m0)) messages (batched)"
 
-# 17-19: faults
+# 17: both workers at once. The kernel spreads flows over the queues by
+# address pair, so 8 client addresses x 4 servers make 32 pairs, run in
+# parallel: each pair fetches example.org over HTTP (passes) and opens TLS
+# to web.whatsapp.com (cut). Port 80 stays clear of the 443 block-set
+# entries, and 10.77.2.4 is left out (the DNS test made it WhatsApp's).
+for i in $(seq 3 10); do ip -n $C addr add 10.77.1.$i/24 dev c0; done
+queues() { status | python3 -c "import json,sys; print(' '.join('%d:%d' % (q['packets'], q['flows_blocked']) for q in json.load(sys.stdin)['queues']))"; }
+qa=$(queues); mqp=""
+for s in $(seq 3 10); do
+	for d in 2 3 5 6; do
+		inc curl -s --interface 10.77.1.$s --max-time 5 -H 'Host: example.org' -o /dev/null \
+			-w '%{http_code}\n' "http://10.77.2.$d/" >"$LAB/mq-http-$s-$d" 2>/dev/null &
+		mqp="$mqp $!"
+		inc curl -sk --interface 10.77.1.$s --max-time 5 --resolve "web.whatsapp.com:443:10.77.2.$d" \
+			-o /dev/null -w '%{http_code}\n' https://web.whatsapp.com/ >"$LAB/mq-tls-$s-$d" 2>/dev/null &
+		mqp="$mqp $!"
+	done
+done
+wait $mqp	# not the servers'
+qb=$(queues)
+mq_ok() {
+	[ "$(cat "$LAB"/mq-http-* | grep -c '^200$')" = 32 ] && [ "$(cat "$LAB"/mq-tls-* | grep -c '^000$')" = 32 ] &&
+	python3 - "$qa" "$qb" <<-'PY'
+	import sys
+	a = [tuple(map(int, q.split(":"))) for q in sys.argv[1].split()]
+	b = [tuple(map(int, q.split(":"))) for q in sys.argv[2].split()]
+	assert len(a) == len(b) == 2, (a, b)
+	assert all(y[0] > x[0] and y[1] > x[1] for x, y in zip(a, b)), (a, b)
+	PY
+}
+mq_ok; ok $? "2 queues at once: 32 address pairs in parallel, 32/32 HTTP pass, 32/32 WhatsApp TLS cut, each queue blocked some (packets:blocked $qa -> $qb)"
+
+# 18-20: faults
 kill -9 $DPID; wait $DPID 2>/dev/null; DPID=""
 [ "$(tls example.org 10.77.2.3)" = 200 ] && inr nft list table inet netify >/dev/null
 ok $? "kill -9: new connections still pass (queue bypass)"
@@ -121,7 +153,7 @@ kill -TERM $DPID; wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && ! inr nft list table inet netify >/dev/null 2>&1
 ok $? "SIGTERM: clean exit, table removed"
 
-# 20: keep_blocking leaves the table (and the blocking) behind
+# 21: keep_blocking leaves the table (and the blocking) behind
 sed -i "s/option status_interval '1'/&\n\toption keep_blocking '1'/" "$LAB/netify.conf"
 daemon_start && [ "$(tls web.whatsapp.com 10.77.2.5)" = 000 ] && kill -TERM $DPID && wait $DPID; rc=$?; DPID=""
 [ "$rc" = 0 ] && inr nft list chain inet netify forward >/dev/null 2>&1 &&
@@ -129,7 +161,7 @@ daemon_start && [ "$(tls web.whatsapp.com 10.77.2.5)" = 000 ] && kill -TERM $DPI
 ok $? "keep_blocking: after SIGTERM the block set still drops, everything else passes (bypass)"
 inr nft delete table inet netify 2>/dev/null
 
-# 21: input chain: traffic to the router itself
+# 22: input chain: traffic to the router itself
 sed -i "s/option keep_blocking '1'/option input_chain '1'/" "$LAB/netify.conf"
 mkdir -p "$LAB/rwww" && echo router >"$LAB/rwww/index.html"
 bg_in $R python3 -m http.server 8080 --bind 10.77.1.1 --directory "$LAB/rwww"
