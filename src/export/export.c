@@ -33,6 +33,7 @@
 #define EXPORT_BACKOFF_MIN	1000
 #define EXPORT_BACKOFF_MAX	60000
 #define EXPORT_STOP_MS		1000	/* export_stop() sends what is queued for this long */
+#define EXPORT_UDP_RECOVER_MS	5000	/* templates with every message this long after a refusal */
 
 #define STAT_ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
 #define STAT_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
@@ -55,6 +56,7 @@ struct coll {
 	uint64_t last_templates;	/* monotonic ms */
 	uint32_t msgs_since_templates;
 	bool log_down;			/* "collector down" logged since it was last up */
+	uint64_t refused_at;		/* UDP: last ECONNREFUSED (monotonic ms; 0: never) */
 	uint8_t *out;			/* TCP: whole messages waiting to be written */
 	size_t out_len, out_cap;
 	struct export_collector_stats st;	/* STAT_* access: read by other threads */
@@ -399,6 +401,11 @@ static void coll_maintain(struct coll *c, uint64_t now)
 	}
 }
 
+static bool udp_refused_lately(const struct coll *c, uint64_t now)
+{
+	return c->refused_at && now < c->refused_at + EXPORT_UDP_RECOVER_MS;
+}
+
 /* Sends one whole message; 0, or -1 when it did not leave (counted). */
 static int coll_send(struct coll *c, const uint8_t *buf, size_t len, uint64_t now)
 {
@@ -415,9 +422,11 @@ static int coll_send(struct coll *c, const uint8_t *buf, size_t len, uint64_t no
 	}
 	if (send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		STAT_ADD(c->st.errors, 1);
-		/* the collector's port is closed: it lost our templates */
+		/* The collector's port is closed: it lost our templates. The
+		 * ICMP error of one datagram fails the next send only, so the
+		 * collector counts as down until none came for a while. */
 		if (errno == ECONNREFUSED) {
-			c->need_templates = true;
+			c->refused_at = now ? now : 1;
 			STAT_SET(c->st.up, 0);
 			if (!c->log_down) {
 				log_msg(LOG_WARNING, "export: collector udp://%s:%s refuses messages; "
@@ -427,12 +436,13 @@ static int coll_send(struct coll *c, const uint8_t *buf, size_t len, uint64_t no
 		}
 		return -1;
 	}
-	if (c->log_down) {
-		log_msg(LOG_NOTICE, "export: collector udp://%s:%s takes messages again", c->cfg.host,
-			c->cfg.port);
+	if (!udp_refused_lately(c, now)) {
+		if (c->log_down)
+			log_msg(LOG_NOTICE, "export: collector udp://%s:%s takes messages again",
+				c->cfg.host, c->cfg.port);
 		c->log_down = false;
+		STAT_SET(c->st.up, 1);
 	}
-	STAT_SET(c->st.up, 1);
 	return 0;
 }
 
@@ -541,6 +551,9 @@ static bool templates_due(const struct exporter *x, const struct coll *c, uint64
 		return true;
 	if (c->cfg.proto == EXPORT_TCP)	/* once per connection (RFC 7011 section 8.3) */
 		return false;
+	/* a UDP collector that refused messages lately may be starting again */
+	if (udp_refused_lately(c, now))
+		return true;
 	return now >= c->last_templates + (uint64_t)x->cfg.template_refresh * 1000 ||
 	       (x->cfg.template_refresh_packets && c->msgs_since_templates >= x->cfg.template_refresh_packets);
 }
@@ -572,11 +585,6 @@ static void send_data(struct exporter *x, uint64_t now)
 		x->apps[x->pending[i]].pending = false;
 	x->n_pending = 0;
 	ipfix_msg_reset(&x->msg);
-}
-
-void export_flush(struct exporter *x, uint64_t now_ms)
-{
-	send_data(x, now_ms);
 }
 
 static void encode(struct exporter *x, const struct export_record *r, uint64_t now)
@@ -612,22 +620,35 @@ static bool take_token(struct exporter *x, uint64_t now)
 	return true;
 }
 
-void export_poll(struct exporter *x, uint64_t now_ms)
+/* Encodes what is queued, as far as the rate allows. */
+static void drain(struct exporter *x, uint64_t now)
 {
 	struct export_record r;
 	const void *p;
-	unsigned i;
 	size_t len;
+
+	while ((p = evring_peek(x->ring, &len)) && take_token(x, now)) {
+		memcpy(&r, p, sizeof(r));
+		evring_pop(x->ring);
+		encode(x, &r, now);
+	}
+}
+
+void export_poll(struct exporter *x, uint64_t now_ms)
+{
+	unsigned i;
 
 	for (i = 0; i < x->cfg.n_collectors; i++)
 		coll_maintain(&x->c[i], now_ms);
-	while ((p = evring_peek(x->ring, &len)) && take_token(x, now_ms)) {
-		memcpy(&r, p, sizeof(r));
-		evring_pop(x->ring);
-		encode(x, &r, now_ms);
-	}
+	drain(x, now_ms);
 	if ((!ipfix_msg_empty(&x->msg) && now_ms >= x->msg_first + x->cfg.flush_ms) || x->n_pending)
 		send_data(x, now_ms);
+}
+
+void export_flush(struct exporter *x, uint64_t now_ms)
+{
+	drain(x, now_ms);
+	send_data(x, now_ms);
 }
 
 /* ---- thread --------------------------------------------------------- */
