@@ -106,7 +106,7 @@ void export_cfg_defaults(struct export_cfg *cfg)
 	cfg->template_refresh = 60;
 	cfg->template_refresh_packets = 1000;
 	cfg->mtu = 1400;
-	cfg->queue = 1024;
+	cfg->queue = 512;
 	cfg->rate = 20000;
 	cfg->flush_ms = 500;
 	cfg->tcp_buffer = 65536;
@@ -228,6 +228,8 @@ struct exporter *export_new(const struct export_cfg *cfg)
 	}
 	if (!(x = calloc(1, sizeof(*x))))
 		return NULL;
+	for (i = 0; i < EXPORT_COLLECTORS_MAX; i++)
+		x->c[i].fd = -1;	/* before anything can fail: export_free() closes them */
 	x->cfg = *cfg;
 	x->app_mask = pow2_at_least(cfg->app_table * 2 + 2) - 1;
 	x->ring = evring_new(cfg->queue, sizeof(struct export_record));
@@ -244,7 +246,6 @@ struct exporter *export_new(const struct export_cfg *cfg)
 		struct coll *c = &x->c[i];
 
 		c->cfg = cfg->collectors[i];
-		c->fd = -1;
 		c->backoff = EXPORT_BACKOFF_MIN;
 		c->out_cap = cfg->tcp_buffer;
 		if (c->cfg.proto == EXPORT_TCP && !(c->out = malloc(cfg->tcp_buffer)))
@@ -502,7 +503,8 @@ static void app_learn(struct exporter *x, const struct export_record *r)
 		a = &x->apps[x->n_apps];
 		memcpy(a->id, id, sizeof(id));
 		app_fill(a, name, desc);
-		x->app_hash[h] = ++x->n_apps;
+		STAT_SET(x->n_apps, x->n_apps + 1);
+		x->app_hash[h] = x->n_apps;
 	}
 	if (!a->pending) {
 		a->pending = true;
@@ -729,7 +731,7 @@ void export_free(struct exporter *x)
 		return;
 	export_stop(x);
 	for (i = 0; i < EXPORT_COLLECTORS_MAX; i++) {
-		if (x->c[i].fd >= 0 && i < x->cfg.n_collectors)
+		if (x->c[i].fd >= 0)
 			close(x->c[i].fd);
 		free(x->c[i].out);
 	}
@@ -754,7 +756,7 @@ void export_stats(const struct exporter *x, struct export_stats *st)
 	st->pushed = rs.pushed;
 	st->dropped = rs.full + rs.oversize + STAT_GET(x->oversize);
 	st->encoded = STAT_GET(x->encoded);
-	st->apps = __atomic_load_n(&x->n_apps, __ATOMIC_RELAXED);
+	st->apps = STAT_GET(x->n_apps);
 	st->apps_full = STAT_GET(x->apps_full);
 	st->n_collectors = x->cfg.n_collectors;
 	for (i = 0; i < x->cfg.n_collectors; i++) {

@@ -118,7 +118,7 @@ struct export_cfg {
 	uint32_t template_refresh;	/* s between templates on UDP (60) */
 	uint32_t template_refresh_packets;	/* UDP messages between templates (1000; 0 = off) */
 	uint32_t mtu;			/* bytes of one IPFIX message (1400, 256..65535) */
-	uint32_t queue;			/* records waiting to be sent (1024) */
+	uint32_t queue;			/* records waiting to be sent (512; 504 bytes each) */
 	uint32_t rate;			/* records sent per second at most (20000; 0 = no limit) */
 	uint32_t flush_ms;		/* longest a record waits for a fuller message (500) */
 	uint32_t tcp_buffer;		/* bytes waiting per TCP collector (65536) */
