@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 	/* push alone: the queue drained between rounds, outside the clock */
 	export_cfg_defaults(&cfg);
 	cfg.rate = 0;
+	cfg.queue = q;
 	x = export_new(&cfg);
 	t_push = 0;
 	for (i = 0; i < n; i += q) {
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 	/* the whole path to a UDP collector */
 	export_cfg_defaults(&cfg);
 	cfg.rate = 0;
+	cfg.queue = q;
 	snprintf(spec, sizeof(spec), "127.0.0.1:%u", port);
 	export_collector_parse(spec, &cfg.collectors[0], err, sizeof(err));
 	cfg.n_collectors = 1;
