@@ -564,6 +564,34 @@ static const char ctl_rpc_signature[] =
 static const char *const ctl_rpc_methods[] = { "status", "flows", "apps", "devices",
 					       "policy_test" };
 
+/* uhttpd and LuCI add the caller's session to every ubus call, and rpcd
+ * passes it on to exec plugins: it is the transport's, not an argument. */
+#define CTL_RPC_SESSION	"ubus_rpc_session"
+
+static void ctl_rpc_drop_session(yajl_val args)
+{
+	size_t i = 0, n;
+
+	if (!YAJL_IS_OBJECT(args))
+		return;
+	n = args->u.object.len;
+	while (i < n) {
+		if (strcmp(args->u.object.keys[i], CTL_RPC_SESSION) ||
+		    !YAJL_IS_STRING(args->u.object.values[i])) {
+			i++;
+			continue;
+		}
+		free((char *)args->u.object.keys[i]);	/* yajl_tree's own allocation */
+		yajl_tree_free(args->u.object.values[i]);
+		n--;
+		memmove(&args->u.object.keys[i], &args->u.object.keys[i + 1],
+			(n - i) * sizeof(args->u.object.keys[0]));
+		memmove(&args->u.object.values[i], &args->u.object.values[i + 1],
+			(n - i) * sizeof(args->u.object.values[0]));
+		args->u.object.len = n;
+	}
+}
+
 /* Reads the JSON arguments rpcd passes on stdin: empty means none. */
 static int ctl_rpc_args(yajl_val *out, const char **msg)
 {
@@ -608,6 +636,7 @@ static int ctl_rpc_call(const char *method)
 		ctl_print_error(msg);
 		return 2;
 	}
+	ctl_rpc_drop_session(args);
 	res = ctl_call(ctl_socket_path(NULL), method, args, &r, &msg);
 	yajl_tree_free(args);
 	if (res == CTL_NOT_RUNNING && !strcmp(method, "status"))
