@@ -4,7 +4,7 @@
  * Tier 1: static contract checks of luci-app-netify.  Proves the files fit
  * together (requires, rpc declarations vs ACL vs `netify rpc list`, menu vs
  * views, written UCI options vs schema, translations, minifier) without
- * running LuCI.  It does not prove the pages work: tier 3 does that.
+ * running LuCI.  It does not prove the pages work.
  */
 const fs = require('fs');
 const path = require('path');
@@ -56,15 +56,6 @@ test("every 'require' names a LuCI runtime module or a file of this app", () => 
 			if (!LUCI_MODULES.includes(r.name) && !fs.existsSync(local))
 				bad.push(`${path.basename(v.file)}:${r.line}: require ${r.name}`);
 		}
-	return problems(bad);
-});
-
-test("every 'require' is implemented by the tier-3 LuCI stand-in", () => {
-	const bad = [];
-	for (const v of views)
-		for (const r of v.requires)
-			if (!fs.existsSync(path.join(here, 'runtime', r.name.replace(/\./g, '/') + '.js')))
-				bad.push(`${path.basename(v.file)}: stand-in lacks ${r.name}`);
 	return problems(bad);
 });
 
