@@ -226,13 +226,38 @@ function catalogEmpty(res) {
 
 /* The daemon's policy_test answer in words. */
 function testAnswer(res) {
-	return [
-		res.rule != null
-			? _('Rule "%s" (#%d) matches: action %s%s.').format(res.rule, res.index,
-				res.action, res['class'] ? ' / ' + res['class'] : '')
-			: _('No rule matches: the traffic is allowed.'),
-		res.active === false ? ' ' + _('The rule is outside its schedule at that time.') : ''
-	].join('');
+	var what = {
+		block: _('the traffic is blocked'),
+		allow: _('the traffic is allowed'),
+		qos: _('the traffic goes to QoS class %s').format(res['class'] || '?')
+	}[res.action] || res.action;
+	var out = [];
+
+	if (res.rule != null)
+		out.push(_('Rule "%s" (#%d) applies: %s.').format(res.rule, res.index + 1, what));
+	else if (res.inactive_rule != null)
+		out.push(_('No rule applies: the traffic is allowed.'));
+	else
+		out.push(_('No rule matches: the traffic is allowed.'));
+
+	if (res.inactive_rule != null)
+		out.push(_('Rule "%s" (#%d) matches this device and application but is outside its schedule at that time.')
+			.format(res.inactive_rule, res.inactive_index + 1));
+
+	return out.join(' ');
+}
+
+/* The schedule options fw4 and netify read as hh:mm[:ss]: typed as the
+ * label says, stored as netify and fw4 write them. */
+function timeOption(o) {
+	o.modalonly = true;
+	o.placeholder = _('hh:mm');
+	o.validate = function(sid, value) {
+		return (!value || netify.parseTime(value)) ? true : _('Expecting a time of day as hh:mm or hh:mm:ss, e.g. 18:00');
+	};
+	o.write = function(sid, value) {
+		return this.super('write', [ sid, netify.parseTime(value) || value ]);
+	};
 }
 
 return view.extend({
@@ -337,11 +362,13 @@ return view.extend({
 		s.tab('general', _('General Settings'));
 		s.tab('schedule', _('Time Restrictions'));
 
+		/* the grid's one Name column; the name itself is edited in the dialog */
 		s.sectiontitle = function(sid) {
 			return uci.get('netify', sid, 'name') || _('Unnamed rule');
 		};
 
 		o = s.taboption('general', form.Value, 'name', _('Name'));
+		o.modalonly = true;
 		o.placeholder = _('Unnamed rule');
 
 		o = s.option(form.DummyValue, '_match', _('Match'));
@@ -392,11 +419,20 @@ return view.extend({
 			return list.length ? uci.set('netify', sid, 'app', list) : uci.unset('netify', sid, 'app');
 		};
 
-		o = s.taboption('general', form.MultiValue, 'category', _('Categories'),
-			_('Match every application of these categories.'));
+		/* a MultiValue needs choices (LuCI's dropdown throws on none):
+		 * without a catalog the category tags are typed */
+		if (cats.length) {
+			o = s.taboption('general', form.MultiValue, 'category', _('Categories'),
+				_('Match every application of these categories.'));
+			o.placeholder = _('none');
+			cats.forEach(function(c) { o.value(c.tag, c.label || c.tag); });
+		}
+		else {
+			o = s.taboption('general', form.DynamicList, 'category', _('Categories'),
+				_('Match every application of these categories (tags, e.g. chat). %s').format(catalogEmpty(appsRes)));
+			o.datatype = 'uciname';
+		}
 		o.modalonly = true;
-		o.placeholder = _('none');
-		cats.forEach(function(c) { o.value(c.tag, c.label || c.tag); });
 
 		o = s.taboption('general', form.DynamicList, 'proto', _('Protocols'),
 			_('nDPI protocol names, e.g. BitTorrent.'));
@@ -455,12 +491,10 @@ return view.extend({
 
 		o = s.taboption('schedule', form.Value, 'start_time', _('Start Time (hh:mm[:ss])'),
 			_('A stop time earlier than the start time spans midnight, e.g. 18:00 to 07:00.'));
-		o.modalonly = true;
-		o.datatype = 'timehhmmss';
+		timeOption(o);
 
 		o = s.taboption('schedule', form.Value, 'stop_time', _('Stop Time (hh:mm[:ss])'));
-		o.modalonly = true;
-		o.datatype = 'timehhmmss';
+		timeOption(o);
 
 		o = s.taboption('schedule', form.Value, 'start_date', _('Start Date (yyyy-mm-dd)'));
 		o.modalonly = true;
