@@ -66,7 +66,8 @@ return baseclass.extend({
 				return { method: method, error: String(res.error) };
 			return { method: method, data: res };
 		}, function(err) {
-			return { method: method, error: (err && err.message) || String(err) };
+			/* LuCI's RPCError carries its stack after the first line */
+			return { method: method, error: String((err && err.message) || err).split('\n')[0] };
 		});
 	},
 
