@@ -308,10 +308,8 @@ return view.extend({
 			at || undefined).then(function(res) {
 			var problem = netify.problem([ res ], _('The netify daemon is not running: the Test asks it.'));
 
-			dom.content(out, problem || E('div', { 'class': 'netify-test-answer' }, [
-				testAnswer(res.data),
-				res.data.reason ? E('div', { 'class': 'cbi-value-description' }, res.data.reason) : ''
-			]));
+			/* the daemon's reason says the same, untranslated: not shown */
+			dom.content(out, problem || E('div', { 'class': 'netify-test-answer' }, testAnswer(res.data)));
 		});
 	},
 
