@@ -221,7 +221,11 @@ out_free:
 	return NULL;
 }
 
-/* Sends one request and returns the parsed reply object in *out. */
+static char ctl_errbuf[256];	/* the message of a failed connect */
+
+/* Sends one request and returns the parsed reply object in *out. A socket
+ * that is absent or refuses connections means the daemon is not running;
+ * any other failure is an error of its own. */
 static enum ctl_result ctl_call(const char *path, const char *method, yajl_val args,
 				yajl_val *out, const char **msg)
 {
@@ -230,9 +234,15 @@ static enum ctl_result ctl_call(const char *path, const char *method, yajl_val a
 	int fd;
 
 	fd = ctl_connect(path);
-	if (fd < 0) {
+	if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
 		*msg = "netify is not running";
 		return CTL_NOT_RUNNING;
+	}
+	if (fd < 0) {
+		snprintf(ctl_errbuf, sizeof(ctl_errbuf), "cannot connect to %.200s: %s", path,
+			 strerror(errno));
+		*msg = ctl_errbuf;
+		return CTL_FAILED;
 	}
 	req = ctl_request(method, args, &len, msg);
 	reply = req && ctl_send_all(fd, req, len) == 0 ? ctl_recv_line(fd, &len) : NULL;
@@ -564,6 +574,34 @@ static const char ctl_rpc_signature[] =
 static const char *const ctl_rpc_methods[] = { "status", "flows", "apps", "devices",
 					       "policy_test" };
 
+/* uhttpd and LuCI add the caller's session to every ubus call, and rpcd
+ * passes it on to exec plugins: it is the transport's, not an argument. */
+#define CTL_RPC_SESSION	"ubus_rpc_session"
+
+static void ctl_rpc_drop_session(yajl_val args)
+{
+	size_t i = 0, n;
+
+	if (!YAJL_IS_OBJECT(args))
+		return;
+	n = args->u.object.len;
+	while (i < n) {
+		if (strcmp(args->u.object.keys[i], CTL_RPC_SESSION) ||
+		    !YAJL_IS_STRING(args->u.object.values[i])) {
+			i++;
+			continue;
+		}
+		free((char *)args->u.object.keys[i]);	/* yajl_tree's own allocation */
+		yajl_tree_free(args->u.object.values[i]);
+		n--;
+		memmove(&args->u.object.keys[i], &args->u.object.keys[i + 1],
+			(n - i) * sizeof(args->u.object.keys[0]));
+		memmove(&args->u.object.values[i], &args->u.object.values[i + 1],
+			(n - i) * sizeof(args->u.object.values[0]));
+		args->u.object.len = n;
+	}
+}
+
 /* Reads the JSON arguments rpcd passes on stdin: empty means none. */
 static int ctl_rpc_args(yajl_val *out, const char **msg)
 {
@@ -608,10 +646,14 @@ static int ctl_rpc_call(const char *method)
 		ctl_print_error(msg);
 		return 2;
 	}
+	ctl_rpc_drop_session(args);
 	res = ctl_call(ctl_socket_path(NULL), method, args, &r, &msg);
 	yajl_tree_free(args);
+	/* "running": false tells a stopped daemon from a failed call */
 	if (res == CTL_NOT_RUNNING && !strcmp(method, "status"))
 		printf("{\"running\":false}\n");
+	else if (res == CTL_NOT_RUNNING)
+		printf("{\"running\":false,\"error\":\"%s\"}\n", msg);
 	else if (res != CTL_OK)
 		ctl_print_error(msg);
 	else

@@ -437,9 +437,10 @@ static int test_input(struct daemon_ctx *d, const struct control_args *a, struct
 static int ctl_policy_test(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
 {
 	struct daemon_ctx *d = ctx;
-	const struct policy_rule *r, *any;
+	const struct policy_rule *r, *off;
 	struct policy_input in;
-	int index = -1, ret = -1;
+	int index = -1, off_index = -1, ret = -1;
+	char reason[512];	/* two sentences and a rule name */
 	time_t at;
 
 	if (parse_at(a->at, &at)) {
@@ -450,15 +451,32 @@ static int ctl_policy_test(void *ctx, const struct control_args *a, yajl_gen g, 
 	if (test_input(d, a, &in, err, errlen))
 		goto out_unlock;
 	r = policy_match(d->cfg->policy, &in, at, &index);
-	/* a rule that would match but for its schedule explains a "none" */
-	any = policy_match_ex(d->cfg->policy, &in, at, POLICY_MATCH_IGNORE_SCHEDULE, NULL, NULL, 0, NULL);
+	/* the first rule for this device and traffic at any time: when it
+	 * comes before the verdict, its schedule is what kept it out */
+	off = policy_match_ex(d->cfg->policy, &in, at, POLICY_MATCH_IGNORE_SCHEDULE, &off_index,
+			      NULL, 0, NULL);
+	if (off && r && off_index >= index)
+		off = NULL;
+	if (!off)
+		off_index = -1;
+	if (r && off)
+		snprintf(reason, sizeof(reason), "first matching rule (running policy); rule '%s' "
+			 "before it is outside its schedule then", policy_rule_name(off));
+	else if (r)
+		snprintf(reason, sizeof(reason), "first matching rule (running policy)");
+	else if (off)
+		snprintf(reason, sizeof(reason), "rule '%s' matches but is outside its schedule "
+			 "then; no rule applies: allowed", policy_rule_name(off));
+	else
+		snprintf(reason, sizeof(reason), "no rule matches: allowed");
 	kv_str_null(g, "rule", r ? policy_rule_name(r) : NULL);
 	json_kv_int(g, "index", index);
 	json_kv_str(g, "action", r ? policy_action_name(policy_rule_action(r)) : "none");
 	kv_str_null(g, "class", r && policy_rule_class(r) ? policy_rule_class(r)->name : NULL);
 	json_kv_bool(g, "active", r != NULL);
-	json_kv_str(g, "reason", r ? "first matching rule (running policy)" :
-		    any ? "a rule matches but its schedule is not active then" : "no rule matches: allowed");
+	kv_str_null(g, "inactive_rule", off ? policy_rule_name(off) : NULL);
+	json_kv_int(g, "inactive_index", off_index);
+	json_kv_str(g, "reason", reason);
 	ret = 0;
 out_unlock:
 	daemon_ctl_unlock(d);

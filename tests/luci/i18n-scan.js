@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * Regenerates luci-app-netify/po/templates/netify.pot from the views'
- * _() calls, the menu titles and the ACL description (the strings LuCI
- * translates).  Usage: node tests/luci/i18n-scan.js [--check]
+ * Regenerates luci-app-netify/po/templates/netify.pot from the _() calls
+ * of the views and their shared modules, the menu titles and the ACL
+ * description (the strings LuCI translates).
+ * Usage: node tests/luci/i18n-scan.js [--check]
  * --check exits 1 when the committed template differs.
  */
 const fs = require('fs');
 const path = require('path');
-const { parseView, viewFiles } = require('./lib/scan');
+const { parseView, scriptFiles } = require('./lib/scan');
 
 const root = path.resolve(__dirname, '..', '..');
 const app = path.join(root, 'luci-app-netify');
@@ -25,7 +26,7 @@ function collect() {
 		refs.get(msgid).push(where);
 	};
 
-	for (const f of viewFiles(root))
+	for (const f of scriptFiles(root))
 		for (const s of parseView(f).strings)
 			add(s.msgid, `${path.relative(app, f)}:${s.line}`);
 

@@ -49,8 +49,12 @@ function oneObject(r) {
  * tests run with no daemon behind it (every method but status must answer
  * with an error object), the shape tests with a daemon replaying a capture. */
 const cfg = path.join(work, 'netify.conf');
+const RULE = 'No WhatsApp on school nights';
 fs.writeFileSync(cfg, `config netify 'main'\n\toption control_socket '${work}/control.sock'\n` +
-	`\toption monitor_socket '${work}/monitor.sock'\n`);
+	`\toption monitor_socket '${work}/monitor.sock'\n\n` +
+	`config rule\n\toption name '${RULE}'\n\toption action 'block'\n\tlist app 'whatsapp'\n` +
+	`\tlist src_mac 'aa:bb:cc:dd:ee:01'\n\toption weekdays 'Mon Tue Wed Thu Fri'\n` +
+	`\toption start_time '18:00'\n\toption stop_time '07:00'\n`);
 process.env.NETIFY_CONFIG = cfg;
 const status = rpcd([ 'call', 'status' ], '{}').json || {};
 const daemon = status.running === true;
@@ -128,6 +132,18 @@ for (const m of Object.keys(AGREED)) {
 	});
 }
 
+test('with no daemon every method answers "running": false (a stopped daemon, not a failed call)', () => {
+	if (daemon)
+		return { skip: 'a daemon answers on the test socket' };
+	const bad = [];
+	for (const m of Object.keys(AGREED)) {
+		const r = rpcd([ 'call', m ], '{"ubus_rpc_session":"0123456789abcdef0123456789abcdef"}');
+		if (r.status !== 0 || !oneObject(r) || r.json.running !== false)
+			bad.push(`${m}: rc=${r.status} out=${r.stdout}`);
+	}
+	return problems(bad);
+});
+
 test('call with non-JSON arguments: non-zero exit and an {"error"} object', () => {
 	const bad = [];
 	for (const input of [ 'nope', '[]', '"str"', '{"a":' ]) {
@@ -176,6 +192,63 @@ test('flows with a wrongly typed argument gives an {"error"} object', async () =
 		return { skip: NO_DAEMON + ' (without one every call is an error)' };
 	const r = rpcd([ 'call', 'flows' ], '{"blocked":"yes"}');
 	return oneObject(r) && typeof r.json.error === 'string' ? null : { fail: r.stdout };
+});
+
+/* what uhttpd and LuCI send: the caller's session besides the arguments */
+const SID = '0123456789abcdef0123456789abcdef';
+
+test('the session rpcd passes on (ubus_rpc_session) is accepted by every method', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const bad = [];
+	for (const m of Object.keys(AGREED)) {
+		const r = rpcd([ 'call', m ], JSON.stringify(Object.assign({ ubus_rpc_session: SID }, GOOD[m])));
+		if (r.status !== 0 || !oneObject(r) || r.json.error !== undefined)
+			bad.push(`${m}: rc=${r.status} out=${r.stdout.slice(0, 200)}`);
+	}
+	return problems(bad);
+});
+
+test('real arguments are still checked beside the session', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const bad = [];
+	for (const [ m, args ] of [ [ 'status', { bogus: 'x' } ], [ 'flows', { blocked: 'yes' } ],
+		[ 'status', { ubus_rpc_session: 5 } ], [ 'apps', { category: 7 } ] ]) {
+		const r = rpcd([ 'call', m ], JSON.stringify(Object.assign({ ubus_rpc_session: SID }, args)));
+		if (!oneObject(r) || typeof r.json.error !== 'string')
+			bad.push(`${m} ${JSON.stringify(args)}: ${r.stdout}`);
+	}
+	return problems(bad);
+});
+
+function policyTest(args) {
+	return rpcd([ 'call', 'policy_test' ], JSON.stringify(Object.assign({ ubus_rpc_session: SID,
+		mac: 'aa:bb:cc:dd:ee:01' }, args))).json || {};
+}
+
+test('policy_test inside the schedule: the rule blocks, nothing inactive', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const r = policyTest({ app: 'whatsapp', at: '2026-12-07 20:00' });
+	return r.rule === RULE && r.action === 'block' && r.active === true && r.inactive_rule === null
+		? null : { fail: JSON.stringify(r) };
+});
+
+test('policy_test outside the schedule names the rule that would have matched', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const r = policyTest({ app: 'whatsapp', at: '2026-12-07 12:00' });
+	return r.rule === null && r.action === 'none' && r.inactive_rule === RULE && r.inactive_index === 0 &&
+		r.reason.includes(RULE) ? null : { fail: JSON.stringify(r) };
+});
+
+test('policy_test with no rule for the app says so, with no schedule in it', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const r = policyTest({ app: 'youtube', at: '2026-12-07 20:00' });
+	return r.rule === null && r.inactive_rule === null && r.inactive_index === -1 &&
+		/no rule matches/.test(r.reason) && !/schedule/.test(r.reason) ? null : { fail: JSON.stringify(r) };
 });
 
 test('policy_test answers with rule, action and active', async () => {

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * Tier 1: static contract checks of luci-app-netify.  Proves the files fit
+ * Static contract checks of luci-app-netify.  Proves the files fit
  * together (requires, rpc declarations vs ACL vs `netify rpc list`, menu vs
- * views, written UCI options vs schema, translations, minifier) without
- * running LuCI.  It does not prove the pages work: tier 3 does that.
+ * views, written UCI options vs schema, translations, minifier, stylesheet)
+ * without running LuCI.  It does not prove the pages work: the real-stack
+ * tier (real.sh) does that, on real LuCI.
  */
 const fs = require('fs');
 const path = require('path');
 const { test, run, problems } = require('./lib/tap');
-const { parseView, viewFiles } = require('./lib/scan');
+const { parseView, viewFiles, scriptFiles } = require('./lib/scan');
 const netify = require('./lib/netify');
 
 const root = netify.root;
@@ -29,6 +30,9 @@ const LUCI_MODULES = [ 'baseclass', 'dom', 'poll', 'request', 'session', 'view',
 	'rpc', 'uci', 'ui', 'validation', 'firewall', 'tools.widgets', 'tools.views', 'tools.firewall', 'tools.prng' ];
 
 const views = viewFiles(root).map(parseView);
+/* the views and the modules they share: where calls, strings and options live */
+const scripts = scriptFiles(root).map(parseView);
+const CSS = path.join(app, 'htdocs/luci-static/resources/netify/netify.css');
 const jsonFiles = [ MENU, ACL, path.join(here, 'package.json'), path.join(here, 'rpc-methods.json') ];
 
 function loadJSON(p) {
@@ -50,7 +54,7 @@ test('four views exist and parse as scripts', () => {
 
 test("every 'require' names a LuCI runtime module or a file of this app", () => {
 	const bad = [];
-	for (const v of views)
+	for (const v of scripts)
 		for (const r of v.requires) {
 			const local = path.join(app, 'htdocs/luci-static/resources', r.name.replace(/\./g, '/') + '.js');
 			if (!LUCI_MODULES.includes(r.name) && !fs.existsSync(local))
@@ -59,18 +63,9 @@ test("every 'require' names a LuCI runtime module or a file of this app", () => 
 	return problems(bad);
 });
 
-test("every 'require' is implemented by the tier-3 LuCI stand-in", () => {
+test("every 'require'd module is used by the file", () => {
 	const bad = [];
-	for (const v of views)
-		for (const r of v.requires)
-			if (!fs.existsSync(path.join(here, 'runtime', r.name.replace(/\./g, '/') + '.js')))
-				bad.push(`${path.basename(v.file)}: stand-in lacks ${r.name}`);
-	return problems(bad);
-});
-
-test("every 'require'd module is used by the view", () => {
-	const bad = [];
-	for (const v of views) {
+	for (const v of scripts) {
 		const body = v.src.replace(/^\s*(['"])(use strict|require [^'"]+)\1;?\s*$/mg, '');
 		for (const r of v.requires) {
 			const alias = r.alias || r.name.replace(/.*\./, '');
@@ -86,7 +81,7 @@ test('every rpc.declare object/method is granted in the ACL', () => {
 	const granted = (obj, m) => [ 'read', 'write' ].some((k) =>
 		acl[k] && acl[k].ubus && (acl[k].ubus[obj] || []).some((x) => x === m || x === '*'));
 	const bad = [];
-	for (const v of views)
+	for (const v of scripts)
 		for (const d of v.declares)
 			if (!granted(d.object, d.method))
 				bad.push(`${path.basename(v.file)}:${d.line}: ${d.object}.${d.method} not in ACL`);
@@ -96,7 +91,7 @@ test('every rpc.declare object/method is granted in the ACL', () => {
 test('the ACL grants no ubus method the views do not call', () => {
 	const acl = loadJSON(ACL)['luci-app-netify'] || {};
 	const used = new Set();
-	views.forEach((v) => v.declares.forEach((d) => used.add(`${d.object}.${d.method}`)));
+	scripts.forEach((v) => v.declares.forEach((d) => used.add(`${d.object}.${d.method}`)));
 	const bad = [];
 	for (const k of [ 'read', 'write' ])
 		for (const [ obj, methods ] of Object.entries((acl[k] && acl[k].ubus) || {}))
@@ -108,7 +103,7 @@ test('the ACL grants no ubus method the views do not call', () => {
 
 function checkAgainstList(list, source) {
 	const bad = [];
-	for (const v of views)
+	for (const v of scripts)
 		for (const d of v.declares.filter((x) => x.object === RPC_OBJECT)) {
 			if (!Object.prototype.hasOwnProperty.call(list, d.method)) {
 				bad.push(`${path.basename(v.file)}:${d.line}: ${d.method} not in ${source}`);
@@ -159,7 +154,7 @@ test('every menu entry has a view, every view a menu entry, aliases resolve', ()
 
 test("the views write only the 'netify' config and the ACL grants it read and write", () => {
 	const acl = loadJSON(ACL)['luci-app-netify'] || {}, bad = [];
-	for (const v of views) {
+	for (const v of scripts) {
 		v.maps.filter((c) => c !== 'netify').forEach((c) => bad.push(`${path.basename(v.file)}: form.Map('${c}')`));
 		v.uciWrites.filter((w) => w.config !== 'netify').forEach((w) =>
 			bad.push(`${path.basename(v.file)}:${w.line}: uci.${w.call}('${w.config}')`));
@@ -184,7 +179,7 @@ const NON_STORING = [ 'DummyValue', 'Button', 'SectionValue' ];
 
 test('every UCI option a view writes exists in the schema with the right kind', () => {
 	const schema = loadSchema(), bad = [];
-	for (const v of views) {
+	for (const v of scripts) {
 		for (const o of v.options) {
 			const where = `${path.basename(v.file)}:${o.line}: ${o.sectionType}.${o.option}`;
 			if (NON_STORING.includes(o.widget))
@@ -216,7 +211,7 @@ test('every option the views write is documented in man/netify.5', () => {
 		return { skip: 'man/netify.5 not written yet (checked against schema-options.txt only)' };
 	const text = read(man).replace(/\\f[BIRP]|\\-|\\&/g, (m) => (m === '\\-' ? '-' : ''));
 	const bad = [];
-	for (const v of views)
+	for (const v of scripts)
 		for (const o of v.options.filter((x) => !NON_STORING.includes(x.widget)))
 			if (!new RegExp(`\\b${o.option}\\b`).test(text))
 				bad.push(`${o.sectionType}.${o.option} (${path.basename(v.file)}:${o.line})`);
@@ -225,14 +220,14 @@ test('every option the views write is documented in man/netify.5', () => {
 
 test("helper options named '_x' store nothing (DummyValue/Button only)", () => {
 	const bad = [];
-	for (const v of views)
+	for (const v of scripts)
 		for (const o of v.options)
 			if (/^_/.test(o.option) && !NON_STORING.includes(o.widget))
 				bad.push(`${path.basename(v.file)}:${o.line}: ${o.option} is a ${o.widget}`);
 	return problems(bad);
 });
 
-test('views survive the terser minifier with their require directives', async () => {
+test('views and modules survive the terser minifier with their require directives', async () => {
 	let terser;
 	try {
 		terser = require(path.join(here, 'node_modules', 'terser'));
@@ -240,7 +235,7 @@ test('views survive the terser minifier with their require directives', async ()
 		return { skip: 'terser not installed (run tests/luci/setup.sh)' };
 	}
 	const bad = [];
-	for (const v of views) {
+	for (const v of scripts) {
 		/* LuCI's loader runs a view as a function body: top-level `return` is legal */
 		const out = await terser.minify(v.src, {
 			parse: { bare_returns: true }, compress: { directives: false }, mangle: true
@@ -266,12 +261,36 @@ test('every translated string is in po/templates/netify.pot', () => {
 	const ids = new Set();
 	pot.replace(/^msgid "((?:[^"\\]|\\.)*)"$/mg, (m, s) => ids.add(JSON.parse(`"${s}"`)));
 	const bad = [];
-	for (const v of views)
+	for (const v of scripts)
 		for (const s of v.strings)
 			if (!ids.has(s.msgid))
 				bad.push(`${path.basename(v.file)}:${s.line}: "${s.msgid}"`);
 	if (bad.length)
 		bad.push('regenerate with: node tests/luci/i18n-scan.js');
+	return problems(bad);
+});
+
+test('no inline styles: the views style through netify/netify.css, which netify.common loads', () => {
+	const bad = [];
+	for (const v of scripts)
+		v.src.split('\n').forEach((l, i) => {
+			if (/['"]style['"]\s*:|\.style\.|setAttribute\(\s*['"]style/.test(l))
+				bad.push(`${path.relative(app, v.file)}:${i + 1}: ${l.trim()}`);
+		});
+	if (!fs.existsSync(CSS))
+		bad.push('no ' + path.relative(root, CSS));
+	const common = scripts.find((v) => /resources\/netify\/common\.js$/.test(v.file));
+	if (!common || !/L\.resource\(['"]netify\/netify\.css['"]\)/.test(common.src))
+		bad.push('netify/common.js does not load netify/netify.css');
+	return problems(bad);
+});
+
+test('every luci.netify call goes through netify.common (one place for the declarations)', () => {
+	const bad = [];
+	for (const v of scripts)
+		for (const d of v.declares)
+			if (!/resources\/netify\/common\.js$/.test(v.file))
+				bad.push(`${path.relative(app, v.file)}:${d.line}: rpc.declare ${d.object}.${d.method}`);
 	return problems(bad);
 });
 

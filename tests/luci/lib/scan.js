@@ -115,9 +115,18 @@ function parseView(file) {
 	return res;
 }
 
-function viewFiles(root) {
-	const dir = path.join(root, 'luci-app-netify/htdocs/luci-static/resources/view/netify');
+function jsFiles(dir) {
 	return fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort().map((f) => path.join(dir, f));
 }
 
-module.exports = { parseView, viewFiles, walk };
+/* the views, one per menu entry */
+function viewFiles(root) {
+	return jsFiles(path.join(root, 'luci-app-netify/htdocs/luci-static/resources/view/netify'));
+}
+
+/* the views and the modules they share (resources/netify/, 'require netify.X') */
+function scriptFiles(root) {
+	return viewFiles(root).concat(jsFiles(path.join(root, 'luci-app-netify/htdocs/luci-static/resources/netify')));
+}
+
+module.exports = { parseView, viewFiles, scriptFiles, walk };

@@ -1,21 +1,14 @@
 'use strict';
 'require view';
 'require dom';
-'require rpc';
 'require uci';
+'require netify.common as netify';
 
 /*
  * Applications: the daemon's catalog (built-in definitions plus apps.d),
  * searchable, with the rules that name each application directly or
  * through its category.  Read-only; rules are edited on the Rules page.
  */
-
-var callApps = rpc.declare({
-	object: 'luci.netify',
-	method: 'apps',
-	reject: true,
-	expect: { '': {} }
-});
 
 function rulesUsing(app) {
 	return uci.sections('netify', 'rule').filter(function(r) {
@@ -31,7 +24,7 @@ function rulesUsing(app) {
 return view.extend({
 	load: function() {
 		return Promise.all([
-			L.resolveDefault(callApps(), {}),
+			netify.call('apps'),
 			uci.load('netify')
 		]);
 	},
@@ -42,14 +35,15 @@ return view.extend({
 
 		this.rows.forEach(function(r) {
 			var hit = (!cat || r.app.category == cat) && (!q || r.key.indexOf(q) >= 0);
-			r.node.style.display = hit ? '' : 'none';
+			r.node.classList.toggle('hidden', !hit);
 			shown += hit ? 1 : 0;
 		});
 		dom.content(this.counter, _('%d of %d applications').format(shown, this.rows.length));
 	},
 
 	render: function(data) {
-		var catalog = data[0] || {},
+		var res = data[0],
+		    catalog = res.data || {},
 		    cats = catalog.categories || [],
 		    catLabel = {}, self = this;
 		var titles = [ _('Application'), _('Category'), _('Tag'), _('Used by rules') ];
@@ -92,9 +86,10 @@ return view.extend({
 			E('tr', { 'class': 'tr table-titles' }, titles.map(function(t) { return E('th', { 'class': 'th' }, t); }))
 		].concat(this.rows.map(function(r) { return r.node; })));
 
-		if (!this.rows.length)
+		/* an empty catalog is only "empty" when the daemon said so */
+		if (res.data && !this.rows.length)
 			tbl.appendChild(E('tr', { 'class': 'tr placeholder' }, E('td', { 'class': 'td', 'colspan': 4 },
-				E('em', {}, _('The catalog is empty or the daemon is not running.')))));
+				E('em', {}, _('The catalog is empty: the daemon knows no applications.')))));
 
 		this.applyFilter();
 
@@ -102,9 +97,9 @@ return view.extend({
 			E('h2', {}, _('Netify - Applications')),
 			E('div', { 'class': 'cbi-map-descr' },
 				_('Applications netify recognises, from its built-in definitions and the files in the applications directory.')),
-			E('div', { 'class': 'cbi-section' }, [
-				E('div', { 'style': 'display:flex;gap:1em;align-items:center;flex-wrap:wrap;margin-bottom:.5em' },
-					[ this.search, this.catSelect, this.counter ]),
+			netify.problem([ res ], _('The netify daemon is not running: the application catalog comes from it.')),
+			E('div', { 'class': 'cbi-section' + (res.data ? '' : ' hidden') }, [
+				E('div', { 'class': 'netify-toolbar' }, [ this.search, this.catSelect, this.counter ]),
 				tbl
 			])
 		]);

@@ -2,43 +2,15 @@
 'require view';
 'require dom';
 'require form';
-'require rpc';
 'require uci';
 'require ui';
+'require netify.common as netify';
 
 /*
  * Rules: the ordered `config rule` list of /etc/config/netify (first match
  * wins, as in fw4), edited through LuCI's form so that Save & Apply, its
  * rollback and the init script's reload trigger do the rest.
  */
-
-var callApps = rpc.declare({
-	object: 'luci.netify',
-	method: 'apps',
-	reject: true,
-	expect: { '': {} }
-});
-
-var callDevices = rpc.declare({
-	object: 'luci.netify',
-	method: 'devices',
-	reject: true,
-	expect: { devices: [] }
-});
-
-var callPolicyTest = rpc.declare({
-	object: 'luci.netify',
-	method: 'policy_test',
-	reject: true,
-	params: [ 'mac', 'ip', 'app', 'at' ]
-});
-
-var callHostHints = rpc.declare({
-	object: 'luci-rpc',
-	method: 'getHostHints',
-	reject: true,
-	expect: { '': {} }
-});
 
 var WEEKDAYS = [ 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun' ];
 
@@ -79,9 +51,11 @@ function collectHosts(hints, devices) {
  * kept and shown so saving never drops them silently.
  */
 var AppPicker = ui.AbstractElement.extend({
-	__init__: function(value, catalog, options) {
+	/* @empty: what to say when the catalog has nothing to offer */
+	__init__: function(value, catalog, empty, options) {
 		this.value = L.toArray(value);
 		this.catalog = catalog;
+		this.empty = empty;
 		this.options = Object.assign({}, options);
 	},
 
@@ -127,10 +101,10 @@ var AppPicker = ui.AbstractElement.extend({
 
 			fs.querySelectorAll('label[data-search]').forEach(function(item) {
 				var hit = !q || item.getAttribute('data-search').indexOf(q) >= 0;
-				item.style.display = hit ? '' : 'none';
+				item.classList.toggle('hidden', !hit);
 				shown += hit ? 1 : 0;
 			});
-			fs.style.display = shown ? '' : 'none';
+			fs.classList.toggle('hidden', !shown);
 		});
 	},
 
@@ -148,14 +122,13 @@ var AppPicker = ui.AbstractElement.extend({
 
 		this.value.forEach(function(tag) { selected[tag] = true; });
 
-		var list = E('div', { 'class': 'netify-app-list', 'style': 'max-height:18em;overflow-y:auto;border:1px solid #ccc;padding:.3em' },
+		var list = E('div', { 'class': 'netify-app-list' },
 			this.groups().map(function(g) {
-				return E('fieldset', { 'data-category': g.tag, 'style': 'border:0;margin:0 0 .5em 0;padding:0' }, [
-					E('legend', { 'style': 'font-weight:bold' }, g.label)
+				return E('fieldset', { 'data-category': g.tag }, [
+					E('legend', {}, g.label)
 				].concat(g.apps.map(function(a) {
 					return E('label', {
-						'data-search': (a.label + ' ' + a.tag + ' ' + g.label).toLowerCase(),
-						'style': 'display:inline-block;min-width:11em;margin-right:1em'
+						'data-search': (a.label + ' ' + a.tag + ' ' + g.label).toLowerCase()
 					}, [
 						E('input', { 'type': 'checkbox', 'value': a.tag, 'checked': selected[a.tag] ? '' : null }),
 						' ', a.label
@@ -164,7 +137,7 @@ var AppPicker = ui.AbstractElement.extend({
 			}));
 
 		if (!list.childNodes.length)
-			list.appendChild(E('em', {}, _('The application catalog is unavailable: is the netify daemon running?')));
+			list.appendChild(E('em', {}, this.empty));
 
 		this.summary = E('div', { 'class': 'cbi-value-description' });
 
@@ -242,12 +215,57 @@ function scheduleText(sid) {
 	return parts.length ? parts.join(', ') : _('Always');
 }
 
+/* What the app picker and the Test box say when the catalog is missing. */
+function catalogEmpty(res) {
+	if (res.down)
+		return _('The application catalog comes from the netify daemon, which is not running.');
+	if (res.error != null)
+		return _('The application catalog could not be read: the netify call "%s" failed: %s').format(res.method, res.error);
+	return _('The catalog is empty: the daemon knows no applications.');
+}
+
+/* The daemon's policy_test answer in words. */
+function testAnswer(res) {
+	var what = {
+		block: _('the traffic is blocked'),
+		allow: _('the traffic is allowed'),
+		qos: _('the traffic goes to QoS class %s').format(res['class'] || '?')
+	}[res.action] || res.action;
+	var out = [];
+
+	if (res.rule != null)
+		out.push(_('Rule "%s" (#%d) applies: %s.').format(res.rule, res.index + 1, what));
+	else if (res.inactive_rule != null)
+		out.push(_('No rule applies: the traffic is allowed.'));
+	else
+		out.push(_('No rule matches: the traffic is allowed.'));
+
+	if (res.inactive_rule != null)
+		out.push(_('Rule "%s" (#%d) matches this device and application but is outside its schedule at that time.')
+			.format(res.inactive_rule, res.inactive_index + 1));
+
+	return out.join(' ');
+}
+
+/* The schedule options fw4 and netify read as hh:mm[:ss]: typed as the
+ * label says, stored as netify and fw4 write them. */
+function timeOption(o) {
+	o.modalonly = true;
+	o.placeholder = _('hh:mm');
+	o.validate = function(sid, value) {
+		return (!value || netify.parseTime(value)) ? true : _('Expecting a time of day as hh:mm or hh:mm:ss, e.g. 18:00');
+	};
+	o.write = function(sid, value) {
+		return this.super('write', [ sid, netify.parseTime(value) || value ]);
+	};
+}
+
 return view.extend({
 	load: function() {
 		return Promise.all([
-			L.resolveDefault(callApps(), {}),
-			L.resolveDefault(callHostHints(), {}),
-			L.resolveDefault(callDevices(), []),
+			netify.call('apps'),
+			netify.hostHints(),
+			netify.call('devices'),
 			uci.load('netify')
 		]);
 	},
@@ -286,21 +304,12 @@ return view.extend({
 
 		dom.content(out, E('em', { 'class': 'spinning' }, _('Asking the daemon…')));
 
-		return callPolicyTest(mac || undefined, h.ip || undefined, app || undefined, at || undefined).then(function(res) {
-			res = res || {};
-			if (res.error)
-				return dom.content(out, E('span', { 'class': 'alert-message warning' }, res.error));
+		return netify.call('policy_test', mac || undefined, h.ip || undefined, app || undefined,
+			at || undefined).then(function(res) {
+			var problem = netify.problem([ res ], _('The netify daemon is not running: the Test asks it.'));
 
-			dom.content(out, E('div', { 'class': 'netify-test-verdict' }, [
-				res.rule != null
-					? _('Rule "%s" (#%d) matches: action %s%s.').format(res.rule, res.index,
-						res.action, res['class'] ? ' / ' + res['class'] : '')
-					: _('No rule matches: the traffic is allowed.'),
-				res.active === false ? ' ' + _('The rule is outside its schedule at that time.') : '',
-				res.reason ? E('div', { 'class': 'cbi-value-description' }, res.reason) : ''
-			]));
-		}).catch(function(err) {
-			dom.content(out, E('span', { 'class': 'alert-message warning' }, _('Test failed: %s').format(err.message || err)));
+			/* the daemon's reason says the same, untranslated: not shown */
+			dom.content(out, problem || E('div', { 'class': 'netify-test-answer' }, testAnswer(res.data)));
 		});
 	},
 
@@ -311,8 +320,8 @@ return view.extend({
 		return E('div', { 'class': 'cbi-section netify-test' }, [
 			E('h3', {}, _('Test a rule')),
 			E('div', { 'class': 'cbi-section-descr' },
-				_('Ask the running daemon which rule a device and application would hit. It uses the applied configuration, so Save & Apply first.')),
-			E('div', { 'style': 'display:flex;gap:1em;flex-wrap:wrap;align-items:center' }, [
+				_('Ask the running daemon which rule a device and application would meet. It uses the applied configuration, so Save & Apply first.')),
+			E('div', { 'class': 'netify-toolbar' }, [
 				E('select', { 'id': 'netify-test-mac', 'class': 'cbi-input-select' },
 					[ E('option', { 'value': '' }, _('-- device --')) ].concat(macs.map(function(mac) {
 						return E('option', { 'value': mac }, hosts[mac].name ? '%s (%s)'.format(hosts[mac].name, mac) : mac);
@@ -327,14 +336,16 @@ return view.extend({
 					'click': ui.createHandlerFn(this, 'handleTest', hosts)
 				}, _('Test'))
 			]),
-			E('div', { 'id': 'netify-test-result', 'style': 'margin-top:.5em' })
+			E('div', { 'id': 'netify-test-result', 'class': 'netify-test-result' })
 		]);
 	},
 
 	render: function(data) {
-		var catalog = data[0] || {},
-		    hosts = collectHosts(data[1], data[2]),
+		var appsRes = data[0], devRes = data[2],
+		    catalog = appsRes.data || {},
+		    hosts = collectHosts(data[1], (devRes.data && devRes.data.devices) || []),
 		    labels = appLabels(catalog),
+		    cats = catalog.categories || [],
 		    self = this, m, s, o;
 
 		m = new form.Map('netify', _('Netify - Rules'),
@@ -349,11 +360,13 @@ return view.extend({
 		s.tab('general', _('General Settings'));
 		s.tab('schedule', _('Time Restrictions'));
 
+		/* the grid's one Name column; the name itself is edited in the dialog */
 		s.sectiontitle = function(sid) {
 			return uci.get('netify', sid, 'name') || _('Unnamed rule');
 		};
 
 		o = s.taboption('general', form.Value, 'name', _('Name'));
+		o.modalonly = true;
 		o.placeholder = _('Unnamed rule');
 
 		o = s.option(form.DummyValue, '_match', _('Match'));
@@ -394,7 +407,7 @@ return view.extend({
 			_('Search by name; the list is the daemon\'s application catalog grouped by category.'));
 		o.modalonly = true;
 		o.renderWidget = function(sid, idx, cfgvalue) {
-			return new AppPicker(cfgvalue != null ? cfgvalue : this.default, catalog, {
+			return new AppPicker(cfgvalue != null ? cfgvalue : this.default, catalog, catalogEmpty(appsRes), {
 				id: this.cbid(sid),
 				name: this.cbid(sid)
 			}).render();
@@ -404,11 +417,20 @@ return view.extend({
 			return list.length ? uci.set('netify', sid, 'app', list) : uci.unset('netify', sid, 'app');
 		};
 
-		o = s.taboption('general', form.MultiValue, 'category', _('Categories'),
-			_('Match every application of these categories.'));
+		/* a MultiValue needs choices (LuCI's dropdown throws on none):
+		 * without a catalog the category tags are typed */
+		if (cats.length) {
+			o = s.taboption('general', form.MultiValue, 'category', _('Categories'),
+				_('Match every application of these categories.'));
+			o.placeholder = _('none');
+			cats.forEach(function(c) { o.value(c.tag, c.label || c.tag); });
+		}
+		else {
+			o = s.taboption('general', form.DynamicList, 'category', _('Categories'),
+				_('Match every application of these categories (tags, e.g. chat). %s').format(catalogEmpty(appsRes)));
+			o.datatype = 'uciname';
+		}
 		o.modalonly = true;
-		o.placeholder = _('none');
-		(catalog.categories || []).forEach(function(c) { o.value(c.tag, c.label || c.tag); });
 
 		o = s.taboption('general', form.DynamicList, 'proto', _('Protocols'),
 			_('nDPI protocol names, e.g. BitTorrent.'));
@@ -420,7 +442,7 @@ return view.extend({
 		o.datatype = 'macaddr';
 		o.placeholder = _('any');
 		Object.keys(hosts).sort().forEach(function(mac) {
-			o.value(mac, '%s (%s)'.format(mac, hosts[mac].name || hosts[mac].ip || '?'));
+			o.value(mac, '%s (%s)'.format(hosts[mac].name || hosts[mac].ip || '?', mac));
 		});
 
 		if (uci.sections('netify', 'device').length) {
@@ -467,12 +489,10 @@ return view.extend({
 
 		o = s.taboption('schedule', form.Value, 'start_time', _('Start Time (hh:mm[:ss])'),
 			_('A stop time earlier than the start time spans midnight, e.g. 18:00 to 07:00.'));
-		o.modalonly = true;
-		o.datatype = 'timehhmmss';
+		timeOption(o);
 
 		o = s.taboption('schedule', form.Value, 'stop_time', _('Stop Time (hh:mm[:ss])'));
-		o.modalonly = true;
-		o.datatype = 'timehhmmss';
+		timeOption(o);
 
 		o = s.taboption('schedule', form.Value, 'start_date', _('Start Date (yyyy-mm-dd)'));
 		o.modalonly = true;
@@ -487,7 +507,12 @@ return view.extend({
 		o.default = o.disabled;
 
 		return m.render().then(function(mapEl) {
-			return E('div', {}, [ mapEl, self.renderTest(hosts, catalog) ]);
+			return E('div', {}, [
+				netify.problem([ appsRes, devRes ],
+					_('The netify daemon is not running: rules can be edited, but the catalog and the Test need it.')),
+				mapEl,
+				self.renderTest(hosts, catalog)
+			]);
 		});
 	}
 });

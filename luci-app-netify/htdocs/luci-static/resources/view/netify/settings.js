@@ -1,21 +1,14 @@
 'use strict';
 'require view';
 'require form';
-'require rpc';
 'require uci';
+'require netify.common as netify';
 
 /*
  * Settings: the single `config netify 'main'` section.  Every field is
  * validated in the browser with the same limits the daemon's `netify check`
  * enforces, so Save & Apply does not roll back on a typo.
  */
-
-var callStatus = rpc.declare({
-	object: 'luci.netify',
-	method: 'status',
-	reject: true,
-	expect: { '': {} }
-});
 
 function validQueue(sid, value) {
 	var m = String(value || '').match(/^(\d+)(?:-(\d+))?$/);
@@ -54,22 +47,23 @@ function validGroup(sid, value) {
 return view.extend({
 	load: function() {
 		return Promise.all([
-			L.resolveDefault(callStatus(), {}),
+			netify.call('status'),
 			uci.load('netify')
 		]);
 	},
 
 	render: function(data) {
-		var status = data[0] || {}, m, s, o;
+		var res = data[0], status = res.data || {}, m, s, o;
 
 		m = new form.Map('netify', _('Netify - Settings'),
 			_('Daemon settings. Changes take effect when applied; the daemon reloads its configuration without dropping tracked flows where it can.'));
 
-		if (status.flow_offloading)
-			m.description = E('div', {}, [
-				m.description, E('div', { 'class': 'alert-message warning netify-offload-warning' },
-					_('Flow offloading is enabled in the firewall settings. Offloaded connections skip the netfilter hooks netify relies on, so blocks and QoS marks may not hold for long-lived connections. Disable software and hardware flow offloading for reliable enforcement.'))
-			]);
+		m.description = E('div', {}, [
+			m.description,
+			netify.problem([ res ], _('The netify daemon is not running: these settings apply when it starts.')),
+			status.flow_offloading ? E('div', { 'class': 'alert-message warning netify-offload-warning' },
+				_('Flow offloading is enabled in the firewall settings. Offloaded connections skip the netfilter hooks netify relies on, so blocks and QoS marks may not hold for long-lived connections. Disable software and hardware flow offloading for reliable enforcement.')) : ''
+		]);
 
 		s = m.section(form.NamedSection, 'main', 'netify');
 		s.addremove = false;
