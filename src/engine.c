@@ -1,6 +1,6 @@
 /* The classifier pipeline: decode -> flow -> dpi -> apps.
  *
- * engine_process() is the packet path: it decodes into a stack struct,
+ * engine_process() is the packet path: it decodes into the caller's result,
  * finds or creates the flow, feeds nDPI while the flow is inspected and
  * decides when inspection ends. Nothing here allocates per packet: the flow
  * table is fixed and nDPI states come from dpi's pool.
@@ -527,14 +527,23 @@ static void http_meta(struct dpi_flow *df, const struct pkt *p)
 	util_strlcpy(x->u.http.user_agent, req.user_agent, sizeof(x->u.http.user_agent));
 }
 
-static void learn_dns(struct engine *e, const struct pkt *p, uint64_t now_ms)
+/* A DNS answer feeds the hint cache, and goes into the result for the
+ * caches of other engines (see engine_result). */
+static void learn_dns(struct engine *e, struct engine_result *res, uint64_t now_ms)
 {
-	if (!e->dns || p->sport != 53 || !p->payload_len)
+	const struct pkt *p = &res->pkt;
+
+	if (p->sport != 53 || !p->payload_len)
 		return;
-	if (p->l4proto == IPPROTO_UDP)
-		dnscache_learn(e->dns, p->payload, p->payload_len, now_ms / 1000);
-	else if (p->l4proto == IPPROTO_TCP && p->payload_len > 2)
-		dnscache_learn(e->dns, p->payload + 2, p->payload_len - 2, now_ms / 1000);
+	if (p->l4proto == IPPROTO_UDP) {
+		res->dns = p->payload;
+		res->dns_len = p->payload_len;
+	} else if (p->l4proto == IPPROTO_TCP && p->payload_len > 2) {
+		res->dns = p->payload + 2;
+		res->dns_len = p->payload_len - 2;
+	}
+	if (e->dns && res->dns)
+		dnscache_learn(e->dns, res->dns, res->dns_len, now_ms / 1000);
 }
 
 static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side,
@@ -604,32 +613,52 @@ static void flow_account(struct flow *f, const struct pkt *p, uint8_t side)
 	}
 }
 
-int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
-		   uint64_t ts_us, struct engine_result *res)
+int engine_lookup(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
+		  uint64_t ts_us, struct engine_result *res)
 {
-	uint64_t now_ms = ts_us / 1000;
 	struct flow_key key;
-	struct pkt p;
 
-	memset(res, 0, sizeof(*res));
+	/* field by field: decode_packet() clears res->pkt itself */
+	res->flow = NULL;
+	res->side = 0;
+	res->created = res->done_now = false;
+	res->dns = NULL;
+	res->dns_len = 0;
+	res->ts_us = ts_us;
 	e->stats.packets++;
 	e->stats.bytes += caplen;
-	res->status = decode_packet(lt, data, caplen, &p);
+	res->status = decode_packet(lt, data, caplen, &res->pkt);
 	e->stats.decode[res->status]++;
 	if (res->status != DECODE_OK)
 		return 0;
-	flow_key_from_pkt(&p, &key, &res->side);
-	res->flow = flow_get(e->flows, &key, now_ms, &res->created);
-	if (!res->flow)
-		return -1;
+	flow_key_from_pkt(&res->pkt, &key, &res->side);
+	res->flow = flow_get(e->flows, &key, ts_us / 1000, &res->created);
+	return res->flow ? 0 : -1;
+}
+
+void engine_inspect(struct engine *e, struct engine_result *res)
+{
+	uint64_t now_ms = res->ts_us / 1000;
+	struct flow *f = res->flow;
+
+	if (!f)
+		return;
 	if (res->created)
-		flow_start(e, res->flow, res->side);
-	flow_account(res->flow, &p, res->side);
-	flow_touch(e->flows, res->flow, now_ms);
-	learn_dns(e, &p, now_ms);
-	if (res->flow->state == FLOW_INSPECTING)
-		inspect(e, res->flow, &p, res->side, now_ms, res);
-	return 0;
+		flow_start(e, f, res->side);
+	flow_account(f, &res->pkt, res->side);
+	flow_touch(e->flows, f, now_ms);
+	learn_dns(e, res, now_ms);
+	if (f->state == FLOW_INSPECTING)
+		inspect(e, f, &res->pkt, res->side, now_ms, res);
+}
+
+int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
+		   uint64_t ts_us, struct engine_result *res)
+{
+	int rc = engine_lookup(e, lt, data, caplen, ts_us, res);
+
+	engine_inspect(e, res);
+	return rc;
 }
 
 void engine_expire(struct engine *e, uint64_t now_us)

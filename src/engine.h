@@ -70,6 +70,16 @@ struct engine_result {
 	uint8_t side;			/* key side the packet came from */
 	bool created;			/* first packet of the flow */
 	bool done_now;			/* inspection ended on this packet */
+	/* The decoded packet (addresses, ports, the transport payload and its
+	 * length), pointing into the caller's bytes: nothing after the engine
+	 * needs to read a header again. */
+	struct pkt pkt;
+	/* A DNS answer the packet carried (from port 53), as the hint cache
+	 * read it: the UDP payload, or a TCP payload after its length prefix.
+	 * NULL if none. A daemon shares it with its other workers' caches. */
+	const uint8_t *dns;
+	uint32_t dns_len;
+	uint64_t ts_us;			/* the packet's time, for engine_inspect() */
 };
 
 void engine_cfg_defaults(struct engine_cfg *cfg);
@@ -81,10 +91,20 @@ void engine_free(struct engine *e);
 void engine_set_apps(struct engine *e, const struct apps_db *db);
 const struct apps_db *engine_apps(const struct engine *e);
 
-/* Processes one packet seen at ts_us (microseconds). mac is the source MAC
- * when the source has it out of band (NFQUEUE hw address), else NULL. */
+/* Processes one packet seen at ts_us (microseconds): engine_lookup() then
+ * engine_inspect(). 0, or -1 when no flow could be had (zero capacity). */
 int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
 		   uint64_t ts_us, struct engine_result *res);
+
+/* engine_process() in two steps, for a caller that acts on the packet's
+ * flow before it is inspected (the daemon notes what NFQUEUE told it about
+ * the packet, so the policy decided during inspection knows the device).
+ * engine_lookup() decodes and finds or creates the flow (res->flow, side,
+ * created); when it returns 0 with res->flow set, the caller must call
+ * engine_inspect() with the same result before the next packet. */
+int engine_lookup(struct engine *e, enum link_type lt, const uint8_t *data, uint32_t caplen,
+		  uint64_t ts_us, struct engine_result *res);
+void engine_inspect(struct engine *e, struct engine_result *res);
 
 /* Ends f's inspection now with reason why (e.g. the daemon gave up). */
 void engine_finish(struct engine *e, struct flow *f, enum flow_end why);
