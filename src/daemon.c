@@ -244,40 +244,6 @@ static uint64_t wall_us(void)
 
 /* ---- DNS answers shared between workers ------------------------------ */
 
-static void inbox_post(struct worker *to, const uint8_t *data, size_t len)
-{
-	struct dns_inbox *in = &to->inbox;
-
-	if (len > DNS_INBOX_LEN)
-		len = DNS_INBOX_LEN;	/* the answers we need come first */
-	pthread_mutex_lock(&in->lock);
-	if (in->count < DNS_INBOX_SLOTS) {
-		in->slot[in->count].len = (uint16_t)len;
-		memcpy(in->slot[in->count].data, data, len);
-		in->count++;
-		__atomic_store_n(&in->pending, 1, __ATOMIC_RELEASE);
-	} else {
-		in->dropped++;
-	}
-	pthread_mutex_unlock(&in->lock);
-}
-
-static void inbox_drain(struct worker *w)
-{
-	struct dns_inbox *in = &w->inbox;
-	struct dnscache *dc = engine_dnscache(w->e);
-	unsigned int i;
-
-	if (!__atomic_load_n(&in->pending, __ATOMIC_ACQUIRE))
-		return;
-	pthread_mutex_lock(&in->lock);
-	for (i = 0; dc && i < in->count; i++)
-		dnscache_learn(dc, in->slot[i].data, in->slot[i].len, util_wall_ms() / 1000);
-	in->count = 0;
-	__atomic_store_n(&in->pending, 0, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&in->lock);
-}
-
 /* A UDP answer from port 53 goes to every other worker's inbox. */
 static void dns_share(struct worker *w, const struct nfqueue_pkt *p, const struct flow *f, uint8_t side)
 {
@@ -291,7 +257,7 @@ static void dns_share(struct worker *w, const struct nfqueue_pkt *p, const struc
 		return;
 	for (i = 0; i < w->d->n_workers; i++)
 		if (&w->d->w[i] != w)
-			inbox_post(&w->d->w[i], p->payload + off, p->len - off);
+			dnscache_inbox_post(&w->d->w[i].inbox, p->payload + off, p->len - off);
 }
 
 /* One queued packet: classify, then answer with the flow's mark bits.
@@ -305,7 +271,7 @@ static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_ve
 	int rc;
 
 	w->cur = p;
-	inbox_drain(w);
+	dnscache_inbox_drain(&w->inbox, engine_dnscache(w->e), util_wall_ms() / 1000);
 	w->in_packet = true;
 	rc = engine_process(w->e, LINK_RAW, p->payload, p->len, ts, &res);
 	w->in_packet = false;
@@ -402,7 +368,7 @@ static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
 	w->idx = idx;
 	w->queue = (uint16_t)(d->main.queue_first + idx);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_mutex_init(&w->inbox.lock, NULL);
+	dnscache_inbox_init(&w->inbox);
 	if (!(w->e = worker_engine(w, &d->main)) || verdict_pool_init(w, d->main.flow_table_size) ||
 	    verdict_capture_init(w) || jsonw_init(&w->ev, FLOWJSON_INITIAL, FLOWJSON_MAX)) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
@@ -442,7 +408,7 @@ static void worker_fini(struct worker *w)
 	jsonw_free(&w->ev);
 	free(w->pool);
 	flowcap_free(w->cap);
-	pthread_mutex_destroy(&w->inbox.lock);
+	dnscache_inbox_destroy(&w->inbox);
 	pthread_mutex_destroy(&w->lock);
 }
 

@@ -12,6 +12,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "daemon.h"
+#include "dnscache.h"
 #include "engine.h"
 #include "jsonw.h"
 #include "marks.h"
@@ -29,8 +30,6 @@ struct nfqueue_pkt;
 
 #define DAEMON_WORKERS_MAX 16
 #define DAEMON_IFCACHE 32
-#define DNS_INBOX_SLOTS 32	/* DNS answers waiting for another worker */
-#define DNS_INBOX_LEN 1232	/* bytes kept of one answer (EDNS default size) */
 
 /* Policy and definitions in force; immutable, swapped whole on reload. */
 struct config {
@@ -65,20 +64,6 @@ struct worker_stats {
 	uint64_t replay_packets;
 };
 
-/* DNS answers seen by other workers. The kernel spreads flows over queues
- * by address, so a lookup and the connection it announces often land on
- * different workers; each worker's hint cache gets every answer. */
-struct dns_inbox {
-	pthread_mutex_t lock;
-	int pending;		/* atomic: slots in use, read without the lock */
-	unsigned int count;
-	uint64_t dropped;
-	struct {
-		uint16_t len;
-		uint8_t data[DNS_INBOX_LEN];
-	} slot[DNS_INBOX_SLOTS];
-};
-
 struct daemon_ctx;
 
 struct worker {
@@ -101,7 +86,7 @@ struct worker {
 	struct { uint32_t ifindex; char name[16]; } ifcache[DAEMON_IFCACHE];
 	struct worker_stats st;
 	uint64_t sched_sig;		/* rules active at the last tick */
-	struct dns_inbox inbox;
+	struct dnscache_inbox inbox;	/* answers other workers saw */
 };
 
 struct daemon_ctx {

@@ -364,3 +364,45 @@ out_miss:
 	c->st.misses++;
 	return NULL;
 }
+
+/* ---- inbox ---- */
+
+void dnscache_inbox_init(struct dnscache_inbox *in)
+{
+	pthread_mutex_init(&in->lock, NULL);
+}
+
+void dnscache_inbox_destroy(struct dnscache_inbox *in)
+{
+	pthread_mutex_destroy(&in->lock);
+}
+
+void dnscache_inbox_post(struct dnscache_inbox *in, const uint8_t *payload, size_t len)
+{
+	if (len > DNSCACHE_INBOX_LEN)
+		len = DNSCACHE_INBOX_LEN;	/* the answers we need come first */
+	pthread_mutex_lock(&in->lock);
+	if (in->count < DNSCACHE_INBOX_SLOTS) {
+		in->slot[in->count].len = (uint16_t)len;
+		memcpy(in->slot[in->count].data, payload, len);
+		in->count++;
+		__atomic_store_n(&in->pending, 1, __ATOMIC_RELEASE);
+	} else {
+		in->dropped++;
+	}
+	pthread_mutex_unlock(&in->lock);
+}
+
+void dnscache_inbox_drain(struct dnscache_inbox *in, struct dnscache *c, uint64_t now)
+{
+	unsigned int i;
+
+	if (!__atomic_load_n(&in->pending, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&in->lock);
+	for (i = 0; c && i < in->count; i++)
+		dnscache_learn(c, in->slot[i].data, in->slot[i].len, now);
+	in->count = 0;
+	__atomic_store_n(&in->pending, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&in->lock);
+}
