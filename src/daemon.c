@@ -242,22 +242,61 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* ---- DNS answers shared between workers ------------------------------ */
+/* ---- the packet path ------------------------------------------------ */
 
-/* A UDP answer from port 53 goes to every other worker's inbox. */
-static void dns_share(struct worker *w, const struct nfqueue_pkt *p, const struct flow *f, uint8_t side)
+/* A packet as a source hands it to its worker: the bytes, and what NFQUEUE
+ * said about it out of band (NULL when a capture is replayed). */
+struct worker_pkt {
+	enum link_type lt;
+	const uint8_t *data;
+	uint32_t len;
+	uint64_t ts_us;
+	const struct nfqueue_pkt *nfq;
+};
+
+/* A UDP answer from port 53 goes to every other worker's DNS inbox. */
+static void dns_share(struct worker *w, const struct engine_result *res)
 {
-	size_t off;
 	unsigned int i;
 
-	if (w->d->n_workers < 2 || f->key.proto != IPPROTO_UDP || f->key.port[side] != 53)
-		return;
-	off = f->key.family == 4 ? (size_t)(p->payload[0] & 0x0f) * 4 + 8 : 40 + 8;
-	if (p->len <= off)
+	if (w->d->n_workers < 2 || !res->dns || res->pkt.l4proto != IPPROTO_UDP)
 		return;
 	for (i = 0; i < w->d->n_workers; i++)
 		if (&w->d->w[i] != w)
-			dnscache_inbox_post(&w->d->w[i].inbox, p->payload + off, p->len - off);
+			dnscache_inbox_post(&w->d->w[i].inbox, res->dns, res->dns_len);
+}
+
+/* Everything that happens to one packet, whatever its source (NFQUEUE, a
+ * replayed capture): the engine, the policy outcome, the unknown-flow
+ * capture, the DNS answers shared with the other workers. Returns the
+ * flow's state, whose bits the caller puts in its verdict; NULL if the
+ * packet has no flow (not decodable: accept it). */
+static struct flowstate *worker_packet(struct worker *w, const struct worker_pkt *p)
+{
+	struct engine_result res;
+	struct flowstate *fs;
+	int rc;
+
+	dnscache_inbox_drain(&w->inbox, engine_dnscache(w->e), util_wall_ms() / 1000);
+	w->in_packet = true;
+	rc = engine_lookup(w->e, p->lt, p->data, p->len, p->ts_us, &res);
+	/* the device is known before inspection decides anything */
+	if (rc == 0 && res.flow && (fs = verdict_state(w, res.flow)))
+		verdict_note_packet(w, res.flow, fs, p->nfq, res.side);
+	engine_inspect(w->e, &res);
+	w->in_packet = false;
+	if (rc < 0 || res.status != DECODE_OK || !res.flow) {
+		w->st.not_ip++;
+		return NULL;
+	}
+	if (!(fs = verdict_state(w, res.flow)))
+		return NULL;
+	verdict_capture_packet(w, &res, p->lt, p->data, p->len, p->ts_us);
+	dns_share(w, &res);
+	/* inspection over but not released: a DNS flow waiting for its answer */
+	if (res.flow->state == FLOW_DONE && !(fs->bits & (w->d->marks.released | w->d->marks.blocked)))
+		verdict_evaluate(w, res.flow, fs);
+	return fs;
 }
 
 /* One queued packet: classify, then answer with the flow's mark bits.
@@ -265,35 +304,14 @@ static void dns_share(struct worker *w, const struct nfqueue_pkt *p, const struc
 static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_verdict *v)
 {
 	struct worker *w = user;
-	struct engine_result res;
-	struct flowstate *fs;
-	uint64_t ts = wall_us();
-	int rc;
+	struct worker_pkt wp = { LINK_RAW, p->payload, p->len, wall_us(), p };
+	struct flowstate *fs = worker_packet(w, &wp);
 
-	w->cur = p;
-	dnscache_inbox_drain(&w->inbox, engine_dnscache(w->e), util_wall_ms() / 1000);
-	w->in_packet = true;
-	rc = engine_process(w->e, LINK_RAW, p->payload, p->len, ts, &res);
-	w->in_packet = false;
-	if (rc < 0 || res.status != DECODE_OK || !res.flow) {
-		w->st.not_ip++;
-		goto out_clear;
-	}
-	if (!(fs = verdict_state(w, res.flow)))
-		goto out_clear;
-	verdict_capture_packet(w, &res, LINK_RAW, p->payload, p->len, ts);
-	verdict_note_packet(w, res.flow, fs);
-	dns_share(w, p, res.flow, res.side);
-	/* inspection over but not released: a DNS flow waiting for its answer */
-	if (res.flow->state == FLOW_DONE && !(fs->bits & (w->d->marks.released | w->d->marks.blocked)))
-		verdict_evaluate(w, res.flow, fs);
-	if (fs->bits) {
+	if (fs && fs->bits) {
 		v->set_mark = true;
 		v->mark = marks_apply(&w->d->marks, p->mark, fs->bits);
 		fs->committed = 1;
 	}
-out_clear:
-	w->cur = NULL;
 }
 
 /* Picks up a new configuration: the worker switches, re-evaluates its
@@ -477,8 +495,7 @@ struct replay {
 static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uint32_t caplen, uint64_t ts_us)
 {
 	struct replay *r = user;
-	struct engine_result res;
-	int rc;
+	struct worker_pkt wp = { lt, data, caplen, ts_us, NULL };
 
 	if (r->pace) {
 		uint64_t now = util_mono_ms() * 1000;
@@ -492,11 +509,7 @@ static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uin
 	}
 	pthread_mutex_lock(&r->w->lock);	/* the control socket reads flows meanwhile */
 	r->w->st.replay_packets++;
-	r->w->in_packet = true;
-	rc = engine_process(r->w->e, lt, data, caplen, ts_us, &res);
-	r->w->in_packet = false;
-	if (rc == 0 && res.flow && verdict_state(r->w, res.flow))
-		verdict_capture_packet(r->w, &res, lt, data, caplen, ts_us);
+	worker_packet(r->w, &wp);
 	pthread_mutex_unlock(&r->w->lock);
 	return r->w->d->stop ? 1 : 0;
 }

@@ -80,7 +80,6 @@ struct worker {
 	struct flowstate *pool, *free_list;
 	const struct config *cfg;	/* what this worker uses now */
 	unsigned int gen;		/* generation acknowledged (atomic) */
-	const struct nfqueue_pkt *cur;	/* packet being handled, for callbacks */
 	struct flowcap *cap;		/* unknown-flow packets; NULL when off */
 	bool in_packet;			/* inside engine_process() */
 	struct { uint32_t ifindex; char name[16]; } ifcache[DAEMON_IFCACHE];
@@ -113,7 +112,8 @@ struct daemon_ctx {
 /* verdict.c */
 void verdict_callbacks(struct worker *w, struct engine_callbacks *cb);
 struct flowstate *verdict_state(struct worker *w, struct flow *f);
-void verdict_note_packet(struct worker *w, struct flow *f, struct flowstate *fs);
+void verdict_note_packet(struct worker *w, const struct flow *f, struct flowstate *fs,
+			 const struct nfqueue_pkt *p, uint8_t side);
 void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs);
 void verdict_reevaluate(struct worker *w);
 void verdict_schedule_tick(struct worker *w, time_t now);

@@ -71,21 +71,14 @@ static void verdict_state_put(struct worker *w, struct flow *f)
 	f->user = NULL;
 }
 
-/* The packet's source address equals the flow's address on side s. */
-static bool pkt_from_side(const struct nfqueue_pkt *p, const struct flow *f, uint8_t s)
+/* Remembers the local device's MAC and ingress interface from a packet it
+ * sent (NFQUEUE gives them out of band; the payload starts at IP). @side is
+ * the key side the packet came from (engine_result); @p is NULL for packets
+ * without such metadata (a capture being replayed). */
+void verdict_note_packet(struct worker *w, const struct flow *f, struct flowstate *fs,
+			 const struct nfqueue_pkt *p, uint8_t side)
 {
-	if (f->key.family == 4)
-		return p->len >= 20 && !memcmp(p->payload + 12, f->key.addr[s], 4);
-	return p->len >= 40 && !memcmp(p->payload + 8, f->key.addr[s], 16);
-}
-
-/* Remembers the local device's MAC and ingress interface from the packet
- * being handled (NFQUEUE gives them out of band; the payload starts at IP). */
-void verdict_note_packet(struct worker *w, struct flow *f, struct flowstate *fs)
-{
-	const struct nfqueue_pkt *p = w->cur;
-
-	if (!p || fs->has_mac || !pkt_from_side(p, f, engine_local_side(w->e, f)))
+	if (!p || fs->has_mac || side != engine_local_side(w->e, f))
 		return;
 	fs->indev = p->indev;
 	if (p->has_hwaddr) {
@@ -368,7 +361,6 @@ static void on_flow_done(void *user, struct engine *e, struct flow *f)
 	char mac[18];
 
 	if (fs) {
-		verdict_note_packet(w, f, fs);
 		verdict_evaluate(w, f, fs);
 		capture_flow_done(w, f, fs);
 	}
@@ -392,7 +384,6 @@ static void on_flow_update(void *user, struct engine *e, struct flow *f)
 	(void)e;
 	if (!fs)
 		return;
-	verdict_note_packet(w, f, fs);
 	verdict_evaluate(w, f, fs);
 	/* A blocked flow has nothing more to teach: its flow event goes out
 	 * now, with the block, instead of when it times out. */
