@@ -168,9 +168,10 @@ static int flow_json(void *user, struct flow *f)
 	const struct flowstate *fs = f->user;
 	uint8_t l = engine_local_side(e, f), o = (uint8_t)!l;
 	const char *app = engine_app_tag(e, f);
-	const char *dev = verdict_device(fw->d->cfg->policy, f, l, fs);
-	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
 	const uint8_t *lm = local_mac(f, fs, l);
+	const char *dev = policy_device_name(fw->d->cfg->policy, lm, f->key.family == 4 ? AF_INET : AF_INET6,
+					     f->key.addr[l]);
+	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
 	yajl_gen g = fw->g;
 	char mac[18];
 
@@ -332,7 +333,9 @@ static int device_count(void *user, struct flow *f)
 	if (dw->n == DEVICES_MAX)
 		return 0;
 	dw->rows[dw->n] = (struct device_row){ .has_mac = has_mac, .family = f->key.family, .flows = 1,
-					       .name = verdict_device(dw->d->cfg->policy, f, l, fs) };
+					       .name = policy_device_name(dw->d->cfg->policy, mac,
+									  f->key.family == 4 ? AF_INET : AF_INET6,
+									  f->key.addr[l]) };
 	if (has_mac)
 		memcpy(dw->rows[dw->n].mac, mac, 6);
 	memcpy(dw->rows[dw->n].addr, f->key.addr[l], 16);

@@ -123,8 +123,6 @@ void verdict_capture_packet(struct worker *w, const struct engine_result *res, e
 			    const uint8_t *data, uint32_t len, uint64_t ts_us);
 void verdict_capture_status(struct daemon_ctx *d, yajl_gen g);
 void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs);
-const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
-			   const struct flowstate *fs);
 
 /* daemon_ctl.c */
 int daemon_ctl_start(struct daemon_ctx *d);

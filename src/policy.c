@@ -1464,6 +1464,26 @@ const struct policy_rule *policy_match(const struct policy *p,
 	return policy_match_ex(p, in, now, 0, index, NULL, 0, NULL);
 }
 
+const char *policy_device_name(const struct policy *p, const uint8_t *mac,
+			       int family, const uint8_t *addr)
+{
+	size_t i, j;
+
+	for (i = 0; p && i < p->n_devices; i++) {
+		const struct policy_device *dv = &p->devices[i];
+
+		for (j = 0; mac && j < dv->macs.n; j++)
+			if (!memcmp(dv->macs.v[j], mac, 6))
+				return dv->name;
+		for (j = 0; j < dv->ips.n; j++)
+			if (dv->ips.v[j].family == family &&
+			    !memcmp(dv->ips.v[j].addr, addr,
+				    family == AF_INET ? 4 : 16))
+				return dv->name;
+	}
+	return NULL;
+}
+
 const char *policy_rule_name(const struct policy_rule *r)
 {
 	return r->name;

@@ -267,6 +267,14 @@ const struct policy_rule *policy_match(const struct policy *p,
 				       const struct policy_input *in,
 				       time_t now, int *index);
 
+/**
+ * policy_device_name - the `config device` a host is: the first device that
+ * lists @mac (may be NULL) or the address @addr (@family AF_INET or
+ * AF_INET6) itself; NULL if none, or if @p is NULL.
+ */
+const char *policy_device_name(const struct policy *p, const uint8_t *mac,
+			       int family, const uint8_t *addr);
+
 /** policy_rule_active - the rule is enabled and its schedule holds now */
 bool policy_rule_active(const struct policy_rule *r, time_t now);
 

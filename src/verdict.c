@@ -290,30 +290,10 @@ void verdict_capture_status(struct daemon_ctx *d, yajl_gen g)
 
 /* ---- events --------------------------------------------------------- */
 
-/* The name of the `config device` a flow's local side belongs to. */
-const char *verdict_device(const struct policy *p, const struct flow *f, uint8_t l,
-			   const struct flowstate *fs)
-{
-	const uint8_t *mac = fs && fs->has_mac ? fs->mac : f->has_mac ? f->mac[l] : NULL;
-	size_t i, j;
-
-	for (i = 0; p && i < p->n_devices; i++) {
-		const struct policy_device *dv = &p->devices[i];
-
-		for (j = 0; mac && j < dv->macs.n; j++)
-			if (!memcmp(dv->macs.v[j], mac, 6))
-				return dv->name;
-		for (j = 0; j < dv->ips.n; j++)
-			if ((dv->ips.v[j].family == AF_INET) == (f->key.family == 4) &&
-			    !memcmp(dv->ips.v[j].addr, f->key.addr[l], f->key.family == 4 ? 4 : 16))
-				return dv->name;
-	}
-	return NULL;
-}
-
 void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs)
 {
 	const struct policy_class *c;
+	uint8_t l;
 
 	jsonw_name(j, "netify");
 	jsonw_map_open(j);
@@ -325,8 +305,10 @@ void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow 
 	jsonw_kv_bool(j, "blocked", fs && fs->action == POLICY_BLOCK);
 	if (fs)
 		jsonw_kv_int(j, "mark", fs->bits);
-	jsonw_kv_str(j, "device", verdict_device(w->cfg ? w->cfg->policy : NULL, f,
-						 engine_local_side(w->e, f), fs));
+	l = engine_local_side(w->e, f);
+	jsonw_kv_str(j, "device", policy_device_name(w->cfg ? w->cfg->policy : NULL,
+						     fs && fs->has_mac ? fs->mac : f->has_mac ? f->mac[l] : NULL,
+						     f->key.family == 4 ? AF_INET : AF_INET6, f->key.addr[l]));
 	jsonw_map_close(j);
 }
 
