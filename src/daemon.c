@@ -21,6 +21,7 @@
 #include "flowcap.h"
 #include "flowjson.h"
 #include "log.h"
+#include "monitor.h"
 #include "nfq.h"
 #include "pcapsrc.h"
 #include "util.h"
@@ -291,7 +292,7 @@ static struct flowstate *worker_packet(struct worker *w, const struct worker_pkt
 	}
 	if (!(fs = verdict_state(w, res.flow)))
 		return NULL;
-	verdict_capture_packet(w, &res, p->lt, p->data, p->len, p->ts_us);
+	flowcap_packet(w->cap, &fs->cap, res.flow, res.created, p->lt, p->data, p->len, p->ts_us);
 	dns_share(w, &res);
 	/* inspection over but not released: a DNS flow waiting for its answer */
 	if (res.flow->state == FLOW_DONE && !(fs->bits & (w->d->marks.released | w->d->marks.blocked)))
@@ -380,6 +381,27 @@ static struct engine *worker_engine(struct worker *w, const struct policy_main *
 	return engine_new(&ec);
 }
 
+/* Unknown flows' packets go to the monitor, which writes the files. */
+static int worker_capture_sink(void *ctx, uint32_t flow_id, const uint8_t *file, size_t len)
+{
+	struct daemon_ctx *d = ctx;
+
+	return d->mon ? monitor_capture(d->mon, flow_id, file, len) : -1;
+}
+
+static int worker_capture_init(struct worker *w)
+{
+	uint32_t n = w->d->main.flow_table_size;
+
+	if (!w->d->main.capture_unknown_dir)
+		return 0;
+	/* a flow holds its slot only while inspected, so far fewer than the
+	 * flow table; past that, flows go uncaptured and are counted */
+	w->cap = flowcap_new(n < FLOWCAP_SLOTS ? n : FLOWCAP_SLOTS, w->d->main.capture_unknown_max_bytes,
+			     worker_capture_sink, w->d);
+	return w->cap ? 0 : -1;
+}
+
 static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
 {
 	w->d = d;
@@ -388,7 +410,7 @@ static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
 	pthread_mutex_init(&w->lock, NULL);
 	dnscache_inbox_init(&w->inbox);
 	if (!(w->e = worker_engine(w, &d->main)) || verdict_pool_init(w, d->main.flow_table_size) ||
-	    verdict_capture_init(w) || jsonw_init(&w->ev, FLOWJSON_INITIAL, FLOWJSON_MAX)) {
+	    worker_capture_init(w) || jsonw_init(&w->ev, FLOWJSON_INITIAL, FLOWJSON_MAX)) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
 		return -1;
 	}

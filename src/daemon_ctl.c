@@ -71,6 +71,36 @@ static void status_queue(yajl_gen g, struct worker *w, const struct nfqstat_queu
 	yajl_gen_map_close(g);
 }
 
+/* The "capture_unknown" member, summed over workers. */
+static void status_capture(struct daemon_ctx *d, yajl_gen g)
+{
+	struct flowcap_stats sum = { 0 }, st;
+	unsigned int i;
+
+	if (!d->w[0].cap)
+		return;
+	for (i = 0; i < d->n_workers; i++) {
+		pthread_mutex_lock(&d->w[i].lock);
+		flowcap_stats(d->w[i].cap, &st);
+		pthread_mutex_unlock(&d->w[i].lock);
+		sum.slots += st.slots;
+		sum.in_use += st.in_use;
+		sum.pool_empty += st.pool_empty;
+		sum.packets += st.packets;
+		sum.handed += st.handed;
+		sum.refused += st.refused;
+	}
+	json_key(g, "capture_unknown");
+	yajl_gen_map_open(g);
+	json_kv_int(g, "slots", (long long)sum.slots);
+	json_kv_int(g, "in_use", (long long)sum.in_use);
+	json_kv_int(g, "pool_empty", (long long)sum.pool_empty);
+	json_kv_int(g, "packets", (long long)sum.packets);
+	json_kv_int(g, "flows", (long long)sum.handed);
+	json_kv_int(g, "refused", (long long)sum.refused);
+	yajl_gen_map_close(g);
+}
+
 static void status_members(struct daemon_ctx *d, yajl_gen g)
 {
 	struct nfqstat_queue k[DAEMON_WORKERS_MAX];
@@ -111,7 +141,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 		if (d->main.json_save_dir)
 			json_kv_int(g, "json_save_errors", (long long)ms.json_save_errors);
 	}
-	verdict_capture_status(d, g);
+	status_capture(d, g);
 	json_kv_bool(g, "flow_offloading", d->offload);
 	json_kv_str(g, "queue_backend", nft_backend_name(d->nftcfg.backend));
 	json_kv_int(g, "reloads", (long long)d->reloads);

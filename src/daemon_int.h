@@ -42,14 +42,13 @@ struct config {
  * (flow->user), from a pool sized like the flow table. */
 struct flowstate {
 	const struct policy_rule *rule;	/* winning rule, NULL if none */
-	struct flowcap_slot *cap;	/* first packets, while inspected (capture_unknown_dir) */
+	struct flowcap_slot *cap;	/* first packets, while inspected (flowcap.h) */
 	struct flowstate *next_free;
 	uint32_t bits;		/* netify's mark bits decided for the flow */
 	uint32_t indev;		/* ingress ifindex of the local side */
 	uint8_t action;		/* enum policy_action, or FS_NONE */
 	uint8_t mac[6];		/* local side MAC (NFQUEUE hw address) */
 	uint8_t has_mac:1, committed:1, in_block_set:1;
-	uint8_t cap_pending:1;	/* ended unknown mid-packet: hand over after it */
 };
 
 #define FS_NONE 0xff
@@ -118,10 +117,6 @@ void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs);
 void verdict_reevaluate(struct worker *w);
 void verdict_schedule_tick(struct worker *w, time_t now);
 int verdict_pool_init(struct worker *w, uint32_t capacity);
-int verdict_capture_init(struct worker *w);
-void verdict_capture_packet(struct worker *w, const struct engine_result *res, enum link_type lt,
-			    const uint8_t *data, uint32_t len, uint64_t ts_us);
-void verdict_capture_status(struct daemon_ctx *d, yajl_gen g);
 void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs);
 
 /* daemon_ctl.c */

@@ -346,34 +346,46 @@ int decode_packet(enum link_type lt, const uint8_t *data, uint32_t caplen, struc
 	}
 }
 
+/* pcap link types (pcap-linktype(7)) and the link type each is read as;
+ * the first entry of a link type is the one netify writes (flowcap.c). */
+static const struct {
+	int dlt;
+	enum link_type lt;
+} decode_dlts[] = {
+	{ 1, LINK_ETHERNET },	/* DLT_EN10MB */
+	{ 113, LINK_SLL },	/* DLT_LINUX_SLL */
+	{ 276, LINK_SLL2 },	/* DLT_LINUX_SLL2 */
+	{ 101, LINK_RAW },	/* LINKTYPE_RAW */
+	{ 12, LINK_RAW },	/* DLT_RAW (BSD value) */
+	{ 14, LINK_RAW },	/* DLT_RAW (OpenBSD value) */
+	{ 228, LINK_RAW },	/* DLT_IPV4 */
+	{ 229, LINK_RAW },	/* DLT_IPV6 */
+	{ 0, LINK_NULL },	/* DLT_NULL */
+	{ 108, LINK_NULL },	/* DLT_LOOP */
+	{ 9, LINK_PPP },	/* DLT_PPP */
+	{ 50, LINK_PPP },	/* DLT_PPP_SERIAL */
+	{ 104, LINK_CHDLC },	/* DLT_C_HDLC */
+	{ 192, LINK_PPI },	/* DLT_PPI */
+};
+
 int decode_link_from_dlt(int dlt)
 {
-	switch (dlt) {
-	case 1:			/* DLT_EN10MB */
-		return LINK_ETHERNET;
-	case 113:		/* DLT_LINUX_SLL */
-		return LINK_SLL;
-	case 276:		/* DLT_LINUX_SLL2 */
-		return LINK_SLL2;
-	case 12:		/* DLT_RAW (BSD value) */
-	case 14:		/* DLT_RAW (OpenBSD value) */
-	case 101:		/* LINKTYPE_RAW */
-	case 228:		/* DLT_IPV4 */
-	case 229:		/* DLT_IPV6 */
-		return LINK_RAW;
-	case 0:			/* DLT_NULL */
-	case 108:		/* DLT_LOOP */
-		return LINK_NULL;
-	case 9:			/* DLT_PPP */
-	case 50:		/* DLT_PPP_SERIAL */
-		return LINK_PPP;
-	case 104:		/* DLT_C_HDLC */
-		return LINK_CHDLC;
-	case 192:		/* DLT_PPI */
-		return LINK_PPI;
-	default:
-		return -1;
-	}
+	size_t i;
+
+	for (i = 0; i < sizeof(decode_dlts) / sizeof(decode_dlts[0]); i++)
+		if (decode_dlts[i].dlt == dlt)
+			return (int)decode_dlts[i].lt;
+	return -1;
+}
+
+int decode_link_to_dlt(enum link_type lt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(decode_dlts) / sizeof(decode_dlts[0]); i++)
+		if (decode_dlts[i].lt == lt)
+			return decode_dlts[i].dlt;
+	return -1;
 }
 
 const char *decode_status_name(enum decode_status s)

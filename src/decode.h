@@ -55,6 +55,8 @@ int decode_packet(enum link_type lt, const uint8_t *data, uint32_t caplen, struc
 
 /* Maps a libpcap DLT_* value to a link type; -1 if unsupported. */
 int decode_link_from_dlt(int dlt);
+/* The DLT_* value a capture of link type lt is written with; -1 if none. */
+int decode_link_to_dlt(enum link_type lt);
 
 const char *decode_status_name(enum decode_status s);
 

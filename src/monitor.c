@@ -840,38 +840,6 @@ static void mon_status(struct monitor *m)
 
 static void mon_kick(struct monitor *m);
 
-static void mon_put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);	/* pcap files are in the writer's byte order */
-}
-
-/* Lays out a pcap file (global header, then records) at out; returns its
- * length. Packets that would pass cap are left out. */
-static size_t mon_pcap_build(uint8_t *out, size_t cap, uint32_t linktype,
-			     const struct monitor_pkt *pkts, unsigned n)
-{
-	static const uint16_t ver[2] = { 2, 4 };
-	size_t off = 24;
-	unsigned i;
-
-	mon_put32(out, 0xa1b2c3d4);	/* microsecond timestamps */
-	memcpy(out + 4, ver, 4);
-	memset(out + 8, 0, 8);		/* thiszone, sigfigs */
-	mon_put32(out + 16, 65535);
-	mon_put32(out + 20, linktype);
-	for (i = 0; i < n; i++) {
-		if (!pkts[i].data || off + 16 + pkts[i].caplen > cap)
-			break;
-		mon_put32(out + off, (uint32_t)(pkts[i].ts_us / 1000000));
-		mon_put32(out + off + 4, (uint32_t)(pkts[i].ts_us % 1000000));
-		mon_put32(out + off + 8, pkts[i].caplen);
-		mon_put32(out + off + 12, pkts[i].len > pkts[i].caplen ? pkts[i].len : pkts[i].caplen);
-		memcpy(out + off + 16, pkts[i].data, pkts[i].caplen);
-		off += 16 + pkts[i].caplen;
-	}
-	return off;
-}
-
 static uint32_t mon_cap_slots(const struct monitor_cfg *c)
 {
 	if (c->capture_max_files < 8)
@@ -879,15 +847,15 @@ static uint32_t mon_cap_slots(const struct monitor_cfg *c)
 	return c->capture_max_files < MON_CAP_SLOTS_MAX ? c->capture_max_files : MON_CAP_SLOTS_MAX;
 }
 
-int monitor_capture(struct monitor *m, uint32_t flow_id, uint32_t linktype,
-		    const struct monitor_pkt *pkts, unsigned n)
+int monitor_capture(struct monitor *m, uint32_t flow_id, const uint8_t *file, size_t len)
 {
 	uint64_t ticket;
 	uint8_t *slot;
-	size_t len;
 
 	if (!m->cap_ring)
 		return -1;
+	if (len > m->cfg.capture_max_bytes)
+		goto out_skip;
 	if (atomic_fetch_add(&m->cap_claimed, 1) >= m->cfg.capture_max_files)
 		goto out_skip;
 	slot = evring_reserve(m->cap_ring, &ticket);
@@ -896,7 +864,7 @@ int monitor_capture(struct monitor *m, uint32_t flow_id, uint32_t linktype,
 		goto out_skip;
 	}
 	memcpy(slot, &flow_id, sizeof(flow_id));
-	len = mon_pcap_build(slot + sizeof(flow_id), m->cfg.capture_max_bytes, linktype, pkts, n);
+	memcpy(slot + sizeof(flow_id), file, len);
 	evring_commit(m->cap_ring, ticket, sizeof(flow_id) + len);
 	mon_kick(m);
 	return 0;

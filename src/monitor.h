@@ -53,7 +53,7 @@ struct monitor_cfg {
 	const char *version;		/* agent_version in agent_hello (PACKAGE_VERSION) */
 	const char *capture_dir;	/* pcaps of flows that end unknown; NULL = off */
 	unsigned capture_max_files;	/* files written per run (100) */
-	uint32_t capture_max_bytes;	/* bytes per file, headers included (65536) */
+	uint32_t capture_max_bytes;	/* bytes of one file (65536) */
 };
 
 /* Callbacks run on the io thread and write members into an open map; they
@@ -112,25 +112,15 @@ int monitor_publish(struct monitor *m, const char *json, size_t len);
 /** monitor_publish_gen - monitor_publish() of a generator's buffer */
 int monitor_publish_gen(struct monitor *m, yajl_gen g);
 
-/* One packet of a flow to capture (the daemon keeps a flow's first ones). */
-struct monitor_pkt {
-	uint64_t ts_us;
-	const uint8_t *data;
-	uint32_t caplen;	/* bytes at data */
-	uint32_t len;		/* length on the wire */
-};
-
 /**
- * monitor_capture - queue the packets of a flow that ended unclassified, to
- * be written by the io thread as capture_dir/unknown-<flow_id>-<ms>-<n>.pcap (n counts
- * the files of the run)
- * (@linktype: pcap DLT, e.g. 1 Ethernet, 101 raw IP). Packets past
- * capture_max_bytes are left out; no file is written past
- * capture_max_files. Any thread; never blocks, never allocates.
- * 0, or -1 when off, over the cap or the queue is full (counted).
+ * monitor_capture - queue the capture file of a flow that ended
+ * unclassified (@len bytes, laid out by flowcap.h), to be written by the io
+ * thread as capture_dir/unknown-<flow_id>-<ms>-<n>.pcap (n counts the files
+ * of the run). No file is written past capture_max_files, nor one larger
+ * than capture_max_bytes. Any thread; never blocks, never allocates.
+ * 0, or -1 when off, over a cap or the queue is full (counted).
  */
-int monitor_capture(struct monitor *m, uint32_t flow_id, uint32_t linktype,
-		    const struct monitor_pkt *pkts, unsigned n);
+int monitor_capture(struct monitor *m, uint32_t flow_id, const uint8_t *file, size_t len);
 
 /** monitor_stats - a snapshot of the counters; any thread */
 void monitor_stats(const struct monitor *m, struct monitor_stats *st);

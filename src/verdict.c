@@ -193,101 +193,6 @@ void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs)
 	}
 }
 
-/* ---- unknown-flow captures ------------------------------------------ */
-
-/* pcap link types of the packet sources' layers (pcap-linktype(7)) */
-static const uint32_t capture_dlt[__LINK_MAX] = {
-	[LINK_ETHERNET] = 1, [LINK_SLL] = 113, [LINK_SLL2] = 276, [LINK_RAW] = 101,
-	[LINK_NULL] = 0, [LINK_PPP] = 9, [LINK_CHDLC] = 104, [LINK_PPI] = 192,
-};
-
-int verdict_capture_init(struct worker *w)
-{
-	uint32_t n = w->d->main.flow_table_size;
-
-	if (!w->d->main.capture_unknown_dir)
-		return 0;
-	/* a flow holds its slot only while inspected, so far fewer than the
-	 * flow table; past that, flows go uncaptured and are counted */
-	w->cap = flowcap_new(n < FLOWCAP_SLOTS ? n : FLOWCAP_SLOTS);
-	return w->cap ? 0 : -1;
-}
-
-static bool capture_wanted(const struct flow *f)
-{
-	return !f->proto_master && f->app_id < 0;
-}
-
-/* Hands the flow's packets over if it ended unknown, then frees its slot. */
-static void capture_end(struct worker *w, const struct flow *f, struct flowstate *fs)
-{
-	if (!fs || !fs->cap)
-		return;
-	if (fs->cap_pending)
-		flowcap_hand(w->cap, fs->cap, w->d->mon, f->id);
-	flowcap_put(w->cap, fs->cap);
-	fs->cap = NULL;
-	fs->cap_pending = 0;
-}
-
-/* Inspection of f ended. Inside engine_process() the packet that ended it
- * is not kept yet: verdict_capture_packet() (or the purge) hands it over. */
-static void capture_flow_done(struct worker *w, const struct flow *f, struct flowstate *fs)
-{
-	if (!fs || !fs->cap)
-		return;
-	fs->cap_pending = capture_wanted(f);
-	if (!fs->cap_pending || !w->in_packet)
-		capture_end(w, f, fs);
-}
-
-/* After engine_process(): keeps the packet if its flow is captured. */
-void verdict_capture_packet(struct worker *w, const struct engine_result *res, enum link_type lt,
-			    const uint8_t *data, uint32_t len, uint64_t ts_us)
-{
-	struct flowstate *fs;
-
-	if (!w->cap || !res->flow || !(fs = res->flow->user))
-		return;
-	if (res->created && res->flow->state == FLOW_INSPECTING && lt < __LINK_MAX)
-		fs->cap = flowcap_get(w->cap, capture_dlt[lt]);
-	if (!fs->cap)
-		return;
-	flowcap_add(w->cap, fs->cap, data, len, ts_us);
-	if (res->flow->state == FLOW_DONE)
-		capture_end(w, res->flow, fs);
-}
-
-/* The "capture_unknown" member of agent_status, summed over workers. */
-void verdict_capture_status(struct daemon_ctx *d, yajl_gen g)
-{
-	struct flowcap_stats sum = { 0 }, st;
-	unsigned int i;
-
-	if (!d->w[0].cap)
-		return;
-	for (i = 0; i < d->n_workers; i++) {
-		pthread_mutex_lock(&d->w[i].lock);
-		flowcap_stats(d->w[i].cap, &st);
-		pthread_mutex_unlock(&d->w[i].lock);
-		sum.slots += st.slots;
-		sum.in_use += st.in_use;
-		sum.pool_empty += st.pool_empty;
-		sum.packets += st.packets;
-		sum.handed += st.handed;
-		sum.refused += st.refused;
-	}
-	json_key(g, "capture_unknown");
-	yajl_gen_map_open(g);
-	json_kv_int(g, "slots", (long long)sum.slots);
-	json_kv_int(g, "in_use", (long long)sum.in_use);
-	json_kv_int(g, "pool_empty", (long long)sum.pool_empty);
-	json_kv_int(g, "packets", (long long)sum.packets);
-	json_kv_int(g, "flows", (long long)sum.handed);
-	json_kv_int(g, "refused", (long long)sum.refused);
-	yajl_gen_map_close(g);
-}
-
 /* ---- events --------------------------------------------------------- */
 
 void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs)
@@ -344,7 +249,7 @@ static void on_flow_done(void *user, struct engine *e, struct flow *f)
 
 	if (fs) {
 		verdict_evaluate(w, f, fs);
-		capture_flow_done(w, f, fs);
+		flowcap_flow_done(w->cap, &fs->cap, f, w->in_packet);
 	}
 	if (!w->d->mon && !w->d->replay)
 		return;
@@ -403,7 +308,8 @@ static void on_flow_purge(void *user, struct engine *e, struct flow *f, enum flo
 		purge_json(w, e, f, why);
 		verdict_emit(w);
 	}
-	capture_end(w, f, f->user);
+	if (f->user)
+		flowcap_flow_gone(w->cap, &((struct flowstate *)f->user)->cap, f);
 	verdict_state_put(w, f);
 }
 
