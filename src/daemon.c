@@ -1,8 +1,8 @@
-/* `netify run`: life cycle, workers, reload. See daemon.h. */
+/* `netify run`: life cycle, configuration, reload, replay. See daemon.h;
+ * the workers' packet path is worker.c. */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,21 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
 
 #include "apps.h"
-#include "ct.h"
 #include "daemon_int.h"
-#include "dnscache.h"
-#include "flowcap.h"
-#include "flowjson.h"
 #include "log.h"
-#include "monitor.h"
-#include "nfq.h"
 #include "pcapsrc.h"
 #include "util.h"
 
-#define WORKER_POLL_MS 200		/* also bounds how late a reload is noticed */
 #define RELOAD_WAIT_MS 5000
 #define NDPI_ID_SCAN 1024		/* nDPI protocol ids searched by name */
 
@@ -233,225 +225,6 @@ static bool offload_enabled(const char *path)
 	return on;
 }
 
-/* ---- workers -------------------------------------------------------- */
-
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* ---- the packet path ------------------------------------------------ */
-
-/* A packet as a source hands it to its worker: the bytes, and what NFQUEUE
- * said about it out of band (NULL when a capture is replayed). */
-struct worker_pkt {
-	enum link_type lt;
-	const uint8_t *data;
-	uint32_t len;
-	uint64_t ts_us;
-	const struct nfqueue_pkt *nfq;
-};
-
-/* A UDP answer from port 53 goes to every other worker's DNS inbox. */
-static void dns_share(struct worker *w, const struct engine_result *res)
-{
-	unsigned int i;
-
-	if (w->d->n_workers < 2 || !res->dns || res->pkt.l4proto != IPPROTO_UDP)
-		return;
-	for (i = 0; i < w->d->n_workers; i++)
-		if (&w->d->w[i] != w)
-			dnscache_inbox_post(&w->d->w[i].inbox, res->dns, res->dns_len);
-}
-
-/* Everything that happens to one packet, whatever its source (NFQUEUE, a
- * replayed capture): the engine, the policy outcome, the unknown-flow
- * capture, the DNS answers shared with the other workers. Returns the
- * flow's state, whose bits the caller puts in its verdict; NULL if the
- * packet has no flow (not decodable: accept it). */
-static struct flowstate *worker_packet(struct worker *w, const struct worker_pkt *p)
-{
-	struct engine_result res;
-	struct flowstate *fs;
-	int rc;
-
-	dnscache_inbox_drain(&w->inbox, engine_dnscache(w->e), util_wall_ms() / 1000);
-	w->in_packet = true;
-	rc = engine_lookup(w->e, p->lt, p->data, p->len, p->ts_us, &res);
-	/* the device is known before inspection decides anything */
-	if (rc == 0 && res.flow && (fs = verdict_state(w, res.flow)))
-		verdict_note_packet(w, res.flow, fs, p->nfq, res.side);
-	engine_inspect(w->e, &res);
-	w->in_packet = false;
-	if (rc < 0 || res.status != DECODE_OK || !res.flow) {
-		w->st.not_ip++;
-		return NULL;
-	}
-	if (!(fs = verdict_state(w, res.flow)))
-		return NULL;
-	flowcap_packet(w->cap, &fs->cap, res.flow, res.created, p->lt, p->data, p->len, p->ts_us);
-	dns_share(w, &res);
-	/* inspection over but not released: a DNS flow waiting for its answer */
-	if (res.flow->state == FLOW_DONE && !(fs->bits & (w->d->marks.released | w->d->marks.blocked)))
-		verdict_evaluate(w, res.flow, fs);
-	return fs;
-}
-
-/* One queued packet: classify, then answer with the flow's mark bits.
- * Whatever goes wrong, the packet is accepted (v starts as NF_ACCEPT). */
-static void on_packet(void *user, const struct nfqueue_pkt *p, struct nfqueue_verdict *v)
-{
-	struct worker *w = user;
-	struct worker_pkt wp = { LINK_RAW, p->payload, p->len, wall_us(), p };
-	struct flowstate *fs = worker_packet(w, &wp);
-
-	if (fs && fs->bits) {
-		v->set_mark = true;
-		v->mark = marks_apply(&w->d->marks, p->mark, fs->bits);
-		fs->committed = 1;
-	}
-}
-
-/* Picks up a new configuration: the worker switches, re-evaluates its
- * flows, then acknowledges so the old one can be freed. */
-static void worker_sync_config(struct worker *w)
-{
-	struct config *c = __atomic_load_n(&w->d->cfg, __ATOMIC_ACQUIRE);
-
-	if (c == w->cfg)
-		return;
-	w->cfg = c;
-	engine_set_apps(w->e, c->apps);
-	verdict_reevaluate(w);
-	w->sched_sig = 0;	/* the next tick takes the new policy's schedules as they are */
-	__atomic_store_n(&w->gen, c->gen, __ATOMIC_RELEASE);
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct pollfd pfd = { .fd = nfqueue_fd(w->q), .events = POLLIN };
-	uint64_t last_expire = util_mono_ms(), now;
-
-	while (!w->d->stop) {
-		if (poll(&pfd, 1, WORKER_POLL_MS) < 0 && errno != EINTR)
-			log_msg(LOG_WARNING, "queue %u: poll: %s", w->queue, strerror(errno));
-		pthread_mutex_lock(&w->lock);
-		worker_sync_config(w);
-		if (pfd.revents)
-			nfqueue_receive(w->q, on_packet, w);
-		now = util_mono_ms();
-		if (now - last_expire >= 1000) {
-			engine_expire(w->e, wall_us());
-			verdict_schedule_tick(w, time(NULL));
-			last_expire = now;
-		}
-		pthread_mutex_unlock(&w->lock);
-	}
-	return NULL;
-}
-
-/* The worker's engine: its own flow table sized from the config, LAN
- * networks deciding which side is the device. */
-static struct engine *worker_engine(struct worker *w, const struct policy_main *m)
-{
-	struct engine_cidr nets[64];
-	struct engine_cfg ec;
-	unsigned int i;
-
-	engine_cfg_defaults(&ec);
-	ec.flow_capacity = m->flow_table_size;
-	ec.packet_budget = m->packet_budget;
-	ec.dns_cache_size = m->dns_cache_size;
-	ec.dns_ttl_min = m->dns_ttl_min;
-	ec.dns_ttl_max = m->dns_ttl_max;
-	/* Flow ids unique across workers: 2^24 per worker before they wrap. */
-	ec.flow_id_base = (uint32_t)(w->queue - m->queue_first) << 24;
-	for (i = 0; i < m->lan_network.n && i < ARRAY_SIZE(nets); i++) {
-		nets[i].family = m->lan_network.v[i].family == AF_INET ? 4 : 6;
-		nets[i].bits = m->lan_network.v[i].prefix;
-		memcpy(nets[i].addr, m->lan_network.v[i].addr, 16);
-	}
-	ec.local_nets = nets;	/* copied by engine_new() */
-	ec.n_local_nets = i;
-	verdict_callbacks(w, &ec.cb);
-	return engine_new(&ec);
-}
-
-/* Unknown flows' packets go to the monitor, which writes the files. */
-static int worker_capture_sink(void *ctx, uint32_t flow_id, const uint8_t *file, size_t len)
-{
-	struct daemon_ctx *d = ctx;
-
-	return d->mon ? monitor_capture(d->mon, flow_id, file, len) : -1;
-}
-
-static int worker_capture_init(struct worker *w)
-{
-	uint32_t n = w->d->main.flow_table_size;
-
-	if (!w->d->main.capture_unknown_dir)
-		return 0;
-	/* a flow holds its slot only while inspected, so far fewer than the
-	 * flow table; past that, flows go uncaptured and are counted */
-	w->cap = flowcap_new(n < FLOWCAP_SLOTS ? n : FLOWCAP_SLOTS, w->d->main.capture_unknown_max_bytes,
-			     worker_capture_sink, w->d);
-	return w->cap ? 0 : -1;
-}
-
-static int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx)
-{
-	w->d = d;
-	w->idx = idx;
-	w->queue = (uint16_t)(d->main.queue_first + idx);
-	pthread_mutex_init(&w->lock, NULL);
-	dnscache_inbox_init(&w->inbox);
-	if (!(w->e = worker_engine(w, &d->main)) || verdict_pool_init(w, d->main.flow_table_size) ||
-	    worker_capture_init(w) || jsonw_init(&w->ev, FLOWJSON_INITIAL, FLOWJSON_MAX)) {
-		log_msg(LOG_ERR, "worker %u: out of memory", idx);
-		return -1;
-	}
-	return 0;
-}
-
-/* Kernel side of a worker: its queue and a conntrack socket. */
-static int worker_open(struct worker *w)
-{
-	struct nfqueue_opts o;
-
-	nfqueue_opts_defaults(&o);
-	o.fail_open = w->d->main.fail_open;
-	if (!(w->q = nfqueue_open(w->queue, &o))) {
-		log_msg(LOG_ERR, "queue %u: %s%s", w->queue, strerror(errno),
-			errno == EBUSY || errno == EEXIST ? " (another netify running?)" : "");
-		return -1;
-	}
-	if (!(w->ct = ct_open()))
-		log_msg(LOG_WARNING, "conntrack socket: %s; reload cannot update live flows", strerror(errno));
-	if (w->idx == 0)
-		log_msg(LOG_INFO, "queue conntrack info: %s",
-			nfqueue_has_conntrack(w->q) ? "yes" : "no (marks saved by the nft verdict chain)");
-	return 0;
-}
-
-static void worker_fini(struct worker *w)
-{
-	if (!w->d)
-		return;
-	if (w->e)
-		engine_free(w->e);
-	nfqueue_close(w->q);
-	ct_close(w->ct);
-	jsonw_free(&w->ev);
-	free(w->pool);
-	flowcap_free(w->cap);
-	dnscache_inbox_destroy(&w->inbox);
-	pthread_mutex_destroy(&w->lock);
-}
-
 /* ---- reload --------------------------------------------------------- */
 
 static bool classes_changed(const struct nft_cfg *a, const struct nft_cfg *b)
@@ -542,8 +315,7 @@ static int daemon_replay(struct daemon_ctx *d)
 	char err[512];
 	int ret;
 
-	d->w[0].cfg = d->cfg;
-	engine_set_apps(d->w[0].e, d->cfg->apps);
+	worker_set_config(&d->w[0], d->cfg);
 	/* the sockets live as long as the capture: clients can watch a replay */
 	if (daemon_ctl_start(d)) {
 		log_msg(LOG_WARNING, "replay without monitor and control sockets");
@@ -567,9 +339,8 @@ static int daemon_threads_start(struct daemon_ctx *d)
 	unsigned int i;
 
 	for (i = 0; i < d->n_workers; i++) {
-		d->w[i].cfg = d->cfg;
+		worker_set_config(&d->w[i], d->cfg);
 		d->w[i].gen = d->cfg->gen;
-		engine_set_apps(d->w[i].e, d->cfg->apps);
 		if (pthread_create(&d->w[i].th, NULL, worker_main, &d->w[i])) {
 			log_msg(LOG_ERR, "worker thread: %s", strerror(errno));
 			return -1;

@@ -23,6 +23,7 @@
 #include "daemon_int.h"
 #include "dnscache.h"
 #include "flowcap.h"
+#include "flowevent.h"
 #include "flowjson.h"
 #include "log.h"
 #include "monitor.h"
@@ -62,12 +63,12 @@ static void status_queue(yajl_gen g, struct worker *w, const struct nfqstat_queu
 	json_kv_int(g, "enobufs", (long long)s->enobufs);
 	json_kv_int(g, "latency_p50_ns", (long long)nfqueue_lat_percentile(s->lat, 0.50));
 	json_kv_int(g, "latency_p99_ns", (long long)nfqueue_lat_percentile(s->lat, 0.99));
-	json_kv_int(g, "flows_blocked", (long long)w->st.flows_blocked);
-	json_kv_int(g, "flows_released", (long long)w->st.flows_released);
-	json_kv_int(g, "flows_qos", (long long)w->st.flows_qos);
-	json_kv_int(g, "block_set_adds", (long long)w->st.block_set_adds);
-	json_kv_int(g, "ct_updates", (long long)w->st.ct_updates);
-	json_kv_int(g, "ct_errors", (long long)w->st.ct_errors);
+	json_kv_int(g, "flows_blocked", (long long)w->v.st.flows_blocked);
+	json_kv_int(g, "flows_released", (long long)w->v.st.flows_released);
+	json_kv_int(g, "flows_qos", (long long)w->v.st.flows_qos);
+	json_kv_int(g, "block_set_adds", (long long)w->v.st.block_set_adds);
+	json_kv_int(g, "ct_updates", (long long)w->v.st.ct_updates);
+	json_kv_int(g, "ct_errors", (long long)w->v.st.ct_errors);
 	yajl_gen_map_close(g);
 }
 
@@ -176,12 +177,8 @@ struct flows_walk {
 	yajl_gen g;
 };
 
-static bool flow_wanted(const struct flows_walk *fw, const struct flow *f, const char *dev,
-			const char *app)
+static bool flow_wanted(const struct flows_walk *fw, const char *dev, const char *app, bool blocked)
 {
-	const struct flowstate *fs = f->user;
-	bool blocked = fs && fs->action == POLICY_BLOCK;
-
 	if (!fw->a)
 		return true;
 	if (fw->a->device && (!dev || strcmp(fw->a->device, dev)))
@@ -199,13 +196,13 @@ static int flow_json(void *user, struct flow *f)
 	uint8_t l = engine_local_side(e, f), o = (uint8_t)!l;
 	const char *app = engine_app_tag(e, f);
 	const uint8_t *lm = local_mac(f, fs, l);
-	const char *dev = policy_device_name(fw->d->cfg->policy, lm, f->key.family == 4 ? AF_INET : AF_INET6,
-					     f->key.addr[l]);
 	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
+	struct flowevent_outcome out;
 	yajl_gen g = fw->g;
 	char mac[18];
 
-	if (!flow_wanted(fw, f, dev, app))
+	worker_outcome(fw->w, fw->d->cfg->policy, f, fs, &out);
+	if (!flow_wanted(fw, out.device, app, out.blocked))
 		return 0;
 	yajl_gen_map_open(g);
 	if (lm) {
@@ -221,12 +218,10 @@ static int flow_json(void *user, struct flow *f)
 	json_kv_str(g, "detected_application_name", app ? app : "unknown");
 	json_kv_str(g, "app_label", aa ? aa->label : NULL);
 	json_kv_str(g, "host_server_name", f->host[0] ? f->host : NULL);
-	json_kv_str(g, "device", dev);
-	json_kv_str(g, "rule", fs && fs->rule ? policy_rule_name(fs->rule) : NULL);
-	json_kv_str(g, "action", fs && fs->action != FS_NONE ?
-		    policy_action_name((enum policy_action)fs->action) : "none");
-	json_kv_str(g, "class", fs && fs->action == POLICY_QOS && policy_rule_class(fs->rule) ?
-		    policy_rule_class(fs->rule)->name : NULL);
+	json_kv_str(g, "device", out.device);
+	json_kv_str(g, "rule", out.rule);
+	json_kv_str(g, "action", out.action);
+	json_kv_str(g, "class", out.class_name);
 	json_kv_bool(g, "released", fs && (fs->bits & fw->d->marks.released));
 	json_kv_int(g, "first_seen_at", (long long)f->first_seen);
 	json_kv_int(g, "last_seen_at", (long long)f->last_seen);
@@ -673,9 +668,9 @@ void daemon_stats_log(struct daemon_ctx *d)
 		log_msg(LOG_NOTICE, "worker %u: packets %llu flows %llu blocked %llu released %llu qos %llu "
 			"block-set %llu ct-updates %llu ct-errors %llu", i, (unsigned long long)es->packets,
 			(unsigned long long)engine_flow_stats(w->e)->inserts,
-			(unsigned long long)w->st.flows_blocked, (unsigned long long)w->st.flows_released,
-			(unsigned long long)w->st.flows_qos, (unsigned long long)w->st.block_set_adds,
-			(unsigned long long)w->st.ct_updates, (unsigned long long)w->st.ct_errors);
+			(unsigned long long)w->v.st.flows_blocked, (unsigned long long)w->v.st.flows_released,
+			(unsigned long long)w->v.st.flows_qos, (unsigned long long)w->v.st.block_set_adds,
+			(unsigned long long)w->v.st.ct_updates, (unsigned long long)w->v.st.ct_errors);
 		if (w->q) {
 			s = nfqueue_stats(w->q);
 			log_msg(LOG_NOTICE, "queue %u: packets %llu verdicts %llu msgs %llu batched %llu "

@@ -1,6 +1,6 @@
-/* Internals shared by daemon.c (life cycle, workers, reload), verdict.c
- * (policy outcome and verdict per flow) and daemon_ctl.c (monitor and
- * control callbacks). Not a public interface. */
+/* Internals shared by daemon.c (life cycle, reload, replay), worker.c (the
+ * packet path of each worker) and daemon_ctl.c (monitor and control
+ * callbacks). Not a public interface. */
 #ifndef NETIFY_DAEMON_INT_H
 #define NETIFY_DAEMON_INT_H
 
@@ -18,18 +18,18 @@
 #include "marks.h"
 #include "nft.h"
 #include "policy.h"
+#include "verdict.h"
 
 struct apps_db;
 struct ct;
 struct flowcap;
-struct flowcap_slot;
+struct flowevent_outcome;
 struct monitor;
 struct control;
 struct nfqueue;
 struct nfqueue_pkt;
 
 #define DAEMON_WORKERS_MAX 16
-#define DAEMON_IFCACHE 32
 
 /* Policy and definitions in force; immutable, swapped whole on reload. */
 struct config {
@@ -38,29 +38,20 @@ struct config {
 	unsigned int gen;
 };
 
-/* The daemon's view of one flow: its policy outcome. One per engine flow
- * (flow->user), from a pool sized like the flow table. */
-struct flowstate {
-	const struct policy_rule *rule;	/* winning rule, NULL if none */
-	struct flowcap_slot *cap;	/* first packets, while inspected (flowcap.h) */
-	struct flowstate *next_free;
-	uint32_t bits;		/* netify's mark bits decided for the flow */
-	uint32_t indev;		/* ingress ifindex of the local side */
-	uint8_t action;		/* enum policy_action, or FS_NONE */
-	uint8_t mac[6];		/* local side MAC (NFQUEUE hw address) */
-	uint8_t has_mac:1, committed:1, in_block_set:1;
-};
-
-#define FS_NONE 0xff
-
 struct worker_stats {
-	uint64_t flows_blocked, flows_released, flows_qos;
-	uint64_t block_set_adds, block_set_errors;
-	uint64_t ct_updates, ct_errors;
-	uint64_t pool_empty;	/* flows without state (cannot happen when sized right) */
 	uint64_t not_ip;	/* accepted without inspection: not decodable */
 	uint64_t events_dropped;
 	uint64_t replay_packets;
+};
+
+/* A packet as a source hands it to its worker: the bytes, and what NFQUEUE
+ * said about it out of band (NULL when a capture is replayed). */
+struct worker_pkt {
+	enum link_type lt;
+	const uint8_t *data;
+	uint32_t len;
+	uint64_t ts_us;
+	const struct nfqueue_pkt *nfq;
 };
 
 struct daemon_ctx;
@@ -76,14 +67,12 @@ struct worker {
 	struct nfqueue *q;
 	struct ct *ct;
 	struct jsonw ev;		/* flow events, reused */
-	struct flowstate *pool, *free_list;
+	struct verdict v;		/* the flows' policy outcomes */
 	const struct config *cfg;	/* what this worker uses now */
 	unsigned int gen;		/* generation acknowledged (atomic) */
 	struct flowcap *cap;		/* unknown-flow packets; NULL when off */
-	bool in_packet;			/* inside engine_process() */
-	struct { uint32_t ifindex; char name[16]; } ifcache[DAEMON_IFCACHE];
+	bool in_packet;			/* inside the engine's handling of a packet */
 	struct worker_stats st;
-	uint64_t sched_sig;		/* rules active at the last tick */
 	struct dnscache_inbox inbox;	/* answers other workers saw */
 };
 
@@ -108,16 +97,22 @@ struct daemon_ctx {
 	pthread_mutex_t cfg_lock;	/* io thread reading cfg vs. reload freeing it */
 };
 
-/* verdict.c */
-void verdict_callbacks(struct worker *w, struct engine_callbacks *cb);
-struct flowstate *verdict_state(struct worker *w, struct flow *f);
-void verdict_note_packet(struct worker *w, const struct flow *f, struct flowstate *fs,
-			 const struct nfqueue_pkt *p, uint8_t side);
-void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs);
-void verdict_reevaluate(struct worker *w);
-void verdict_schedule_tick(struct worker *w, time_t now);
-int verdict_pool_init(struct worker *w, uint32_t capacity);
-void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs);
+/* worker.c */
+int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx);
+int worker_open(struct worker *w);
+void worker_fini(struct worker *w);
+void worker_set_config(struct worker *w, const struct config *c);
+void *worker_main(void *arg);	/* the thread of an NFQUEUE worker */
+/* Everything that happens to one packet, whatever its source (NFQUEUE, a
+ * replayed capture): the engine, the policy outcome, the unknown-flow
+ * capture, the DNS answers shared with the other workers. Returns the
+ * flow's state, whose bits the caller puts in its verdict; NULL if the
+ * packet has no flow (not decodable: accept it). */
+struct flowstate *worker_packet(struct worker *w, const struct worker_pkt *p);
+/* What the policy did with f, for events and the flow list (device names
+ * from p). */
+void worker_outcome(const struct worker *w, const struct policy *p, const struct flow *f,
+		    const struct flowstate *fs, struct flowevent_outcome *o);
 
 /* daemon_ctl.c */
 int daemon_ctl_start(struct daemon_ctx *d);

@@ -230,13 +230,18 @@ static void json_meta(struct jsonw *w, const struct flow_meta *m)
 	}
 }
 
+void __flowjson_kv_mac(struct jsonw *w, const char *name, size_t len, const uint8_t *mac)
+{
+	kv_hex(w, name, len, mac, 6, ':');
+}
+
 static void json_mac(struct jsonw *w, const char *name, size_t len, const uint8_t *mac)
 {
 	static const uint8_t none[6];
 
 	/* Cooked captures know only one side's address. */
 	if (memcmp(mac, none, 6))
-		kv_hex(w, name, len, mac, 6, ':');
+		__flowjson_kv_mac(w, name, len, mac);
 }
 
 static void json_detection(struct jsonw *w, struct engine *e, const struct flow *f)

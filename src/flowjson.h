@@ -37,6 +37,10 @@ void json_kv_bool(yajl_gen g, const char *key, int val);
 void flowjson_open(struct jsonw *w, struct engine *e, const struct flow *f);
 void flowjson_close(struct jsonw *w);
 
+/* A MAC address member, "aa:bb:cc:dd:ee:ff", named by a literal. */
+#define flowjson_kv_mac(w, lit, mac) __flowjson_kv_mac((w), JSONW_NAME(lit), (mac))
+void __flowjson_kv_mac(struct jsonw *w, const char *quoted, size_t len, const uint8_t *mac);
+
 /* Writes an IP address (family 4/6) as text. */
 void json_kv_ip(yajl_gen g, const char *key, int family, const uint8_t *addr);
 

@@ -1,116 +1,111 @@
-/* Per-flow policy outcome and the mark bits it turns into.
- *
- * The engine calls back when a flow's application changes (flow_update)
- * and when its inspection ends (flow_done). Each time, the flow is matched
- * against the policy and its mark bits are recomputed:
- *   block -> blocked (at once, even mid-inspection; the flow's server also
- *            goes into the block set so the device's next connection dies
- *            at its first packet)
- *   qos   -> class bits, plus released once inspection ended
- *   other -> released once inspection ended
- * The packet path (daemon.c) puts the bits in the verdict's packet mark;
- * nft copies them into the conntrack mark.
- */
-#include <errno.h>
-#include <stdio.h>
+/* Per-flow policy outcome and the mark bits it turns into (see verdict.h). */
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "apps.h"
-#include "ct.h"
-#include "daemon_int.h"
-#include "flowcap.h"
-#include "flowjson.h"
-#include "log.h"
-#include "monitor.h"
-#include "nfq.h"
+#include "engine.h"
+#include "policy.h"
+#include "verdict.h"
 
-int verdict_pool_init(struct worker *w, uint32_t capacity)
+int verdict_init(struct verdict *v, struct engine *e, const struct marks *m, uint32_t capacity,
+		 const struct verdict_ops *ops)
 {
 	uint32_t i;
 
-	w->pool = calloc(capacity ? capacity : 1, sizeof(*w->pool));
-	if (!w->pool)
+	memset(v, 0, sizeof(*v));
+	v->e = e;
+	v->marks = *m;
+	if (ops)
+		v->ops = *ops;
+	v->pool = calloc(capacity ? capacity : 1, sizeof(*v->pool));
+	if (!v->pool)
 		return -1;
 	for (i = 0; i + 1 < capacity; i++)
-		w->pool[i].next_free = &w->pool[i + 1];
-	w->free_list = capacity ? w->pool : NULL;
+		v->pool[i].next_free = &v->pool[i + 1];
+	v->free_list = capacity ? v->pool : NULL;
 	return 0;
 }
 
-/* The flow's state, taken from the pool on first use. */
-struct flowstate *verdict_state(struct worker *w, struct flow *f)
+void verdict_fini(struct verdict *v)
+{
+	free(v->pool);
+	v->pool = v->free_list = NULL;
+}
+
+void verdict_set_config(struct verdict *v, const struct policy *p, const struct apps_db *apps)
+{
+	v->policy = p;
+	v->apps = apps;
+	v->sched_sig = 0;	/* the next tick takes the new policy's schedules as they are */
+}
+
+struct flowstate *verdict_state(struct verdict *v, struct flow *f)
 {
 	struct flowstate *fs = f->user;
 
 	if (fs)
 		return fs;
-	if (!(fs = w->free_list)) {
-		w->st.pool_empty++;
+	if (!(fs = v->free_list)) {
+		v->st.pool_empty++;
 		return NULL;
 	}
-	w->free_list = fs->next_free;
+	v->free_list = fs->next_free;
 	memset(fs, 0, sizeof(*fs));
-	fs->action = FS_NONE;
+	fs->action = VERDICT_NONE;
 	f->user = fs;
 	return fs;
 }
 
-static void verdict_state_put(struct worker *w, struct flow *f)
+void verdict_state_put(struct verdict *v, struct flow *f)
 {
 	struct flowstate *fs = f->user;
 
 	if (!fs)
 		return;
-	fs->next_free = w->free_list;
-	w->free_list = fs;
+	fs->next_free = v->free_list;
+	v->free_list = fs;
 	f->user = NULL;
 }
 
-/* Remembers the local device's MAC and ingress interface from a packet it
- * sent (NFQUEUE gives them out of band; the payload starts at IP). @side is
- * the key side the packet came from (engine_result); @p is NULL for packets
- * without such metadata (a capture being replayed). */
-void verdict_note_packet(struct worker *w, const struct flow *f, struct flowstate *fs,
-			 const struct nfqueue_pkt *p, uint8_t side)
+void verdict_note(struct verdict *v, const struct flow *f, struct flowstate *fs, uint8_t side,
+		  uint32_t indev, const uint8_t *hwaddr)
 {
-	if (!p || fs->has_mac || side != engine_local_side(w->e, f))
+	if (fs->has_mac || side != engine_local_side(v->e, f))
 		return;
-	fs->indev = p->indev;
-	if (p->has_hwaddr) {
-		memcpy(fs->mac, p->hwaddr, 6);
+	fs->indev = indev;
+	if (hwaddr) {
+		memcpy(fs->mac, hwaddr, 6);
 		fs->has_mac = 1;
 	}
 }
 
-static const char *ifname_of(struct worker *w, uint32_t ifindex)
+static const char *verdict_ifname(struct verdict *v, uint32_t ifindex)
 {
-	unsigned int slot = ifindex % DAEMON_IFCACHE;
+	unsigned int slot = ifindex % VERDICT_IFCACHE;
 
 	if (!ifindex)
 		return NULL;
-	if (w->ifcache[slot].ifindex != ifindex) {
+	if (v->ifcache[slot].ifindex != ifindex) {
 		/* once per flow at most, and only on a cache miss */
-		if (!if_indextoname(ifindex, w->ifcache[slot].name))
+		if (!if_indextoname(ifindex, v->ifcache[slot].name))
 			return NULL;
-		w->ifcache[slot].ifindex = ifindex;
+		v->ifcache[slot].ifindex = ifindex;
 	}
-	return w->ifcache[slot].name;
+	return v->ifcache[slot].name;
 }
 
-static bool is_dns(struct engine *e, const struct flow *f)
+static bool verdict_is_dns(const struct verdict *v, const struct flow *f)
 {
-	return f->proto_master && !strcmp(engine_proto_name(e, f->proto_master), "DNS");
+	return f->proto_master && !strcmp(engine_proto_name(v->e, f->proto_master), "DNS");
 }
 
-static void policy_input_of(struct worker *w, struct flow *f, const struct flowstate *fs,
-			    struct policy_input *in)
+static void verdict_input(struct verdict *v, const struct flow *f, const struct flowstate *fs,
+			  struct policy_input *in)
 {
-	uint8_t l = engine_local_side(w->e, f);
+	uint8_t l = engine_local_side(v->e, f);
 	const struct apps_app *a;
 
 	policy_input_init(in);
@@ -123,14 +118,14 @@ static void policy_input_of(struct worker *w, struct flow *f, const struct flows
 	}
 	in->family = f->key.family == 4 ? AF_INET : AF_INET6;
 	memcpy(in->addr, f->key.addr[l], 16);
-	in->ifname = ifname_of(w, fs->indev);
+	in->ifname = verdict_ifname(v, fs->indev);
 	/* A DNS lookup of a blocked app's name is not the app: dropping it
 	 * would make the client wait for a DNS timeout instead of failing fast
 	 * on connect, and would hide the answer from the DNS hint cache that
 	 * names the app's next connection. */
-	if (!is_dns(w->e, f)) {
+	if (!verdict_is_dns(v, f)) {
 		in->app_id = f->app_id;
-		if (f->app_id >= 0 && w->cfg->apps && (a = apps_get(w->cfg->apps, f->app_id)))
+		if (f->app_id >= 0 && v->apps && (a = apps_get(v->apps, f->app_id)))
 			in->category_id = a->category;
 	}
 	in->proto_id = f->proto_app ? f->proto_app : -1;
@@ -139,25 +134,23 @@ static void policy_input_of(struct worker *w, struct flow *f, const struct flows
 
 /* Puts the flow's (device, server, port) in the block set: the device's
  * next connection there is dropped by nft before any inspection. */
-static void verdict_block_set(struct worker *w, struct flow *f, struct flowstate *fs)
+static void verdict_block_set(struct verdict *v, const struct flow *f, struct flowstate *fs)
 {
-	struct daemon_ctx *d = w->d;
-	uint8_t l = engine_local_side(w->e, f), o = (uint8_t)!l;
+	uint8_t l = engine_local_side(v->e, f);
 
-	if (fs->in_block_set || !d->nft || l != f->init_side ||
+	if (fs->in_block_set || !v->ops.block || l != f->init_side ||
 	    (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP))
 		return;
 	fs->in_block_set = 1;
-	if (nft_block_add(d->nft, d->nftcfg.table, f->key.family, f->key.addr[l], f->key.addr[o],
-			  f->key.proto, f->key.port[o], d->main.block_timeout) == 0)
-		w->st.block_set_adds++;
+	if (v->ops.block(v->ops.ctx, f, l) == 0)
+		v->st.block_set_adds++;
 	else
-		w->st.block_set_errors++;
+		v->st.block_set_errors++;
 }
 
-static uint32_t verdict_bits(struct worker *w, const struct flow *f, const struct flowstate *fs)
+static uint32_t verdict_bits(const struct verdict *v, const struct flow *f, const struct flowstate *fs)
 {
-	const struct marks *m = &w->d->marks;
+	const struct marks *m = &v->marks;
 	uint32_t bits = 0;
 
 	if (fs->action == POLICY_BLOCK)
@@ -166,211 +159,88 @@ static uint32_t verdict_bits(struct worker *w, const struct flow *f, const struc
 		bits |= marks_class(m, policy_rule_class(fs->rule)->mark);
 	/* a DNS flow stays queued until its answer went by: the hint cache
 	 * learns from the answer, the flow itself is done at the query */
-	if (f->state == FLOW_DONE && (f->packets[!f->init_side] || !is_dns(w->e, f)))
+	if (f->state == FLOW_DONE && (f->packets[!f->init_side] || !verdict_is_dns(v, f)))
 		bits |= m->released;
 	return bits;
 }
 
-void verdict_evaluate(struct worker *w, struct flow *f, struct flowstate *fs)
+void verdict_evaluate(struct verdict *v, struct flow *f, struct flowstate *fs, time_t now)
 {
-	const struct policy *p = w->cfg->policy;
 	struct policy_input in;
 	uint32_t old = fs->bits;
 
-	policy_input_of(w, f, fs, &in);
-	fs->rule = p ? policy_match(p, &in, time(NULL), NULL) : NULL;
-	fs->action = fs->rule ? (uint8_t)policy_rule_action(fs->rule) : FS_NONE;
-	fs->bits = verdict_bits(w, f, fs);
+	verdict_input(v, f, fs, &in);
+	fs->rule = v->policy ? policy_match(v->policy, &in, now, NULL) : NULL;
+	fs->action = fs->rule ? (uint8_t)policy_rule_action(fs->rule) : VERDICT_NONE;
+	fs->bits = verdict_bits(v, f, fs);
 	if (fs->bits == old)
 		return;
-	if (fs->bits & w->d->marks.blocked) {
-		w->st.flows_blocked++;
-		verdict_block_set(w, f, fs);
-	} else if ((fs->bits & w->d->marks.released) && !(old & w->d->marks.released)) {
-		w->st.flows_released++;
-		if (fs->bits & w->d->marks.class_mask)
-			w->st.flows_qos++;
+	if (fs->bits & v->marks.blocked) {
+		v->st.flows_blocked++;
+		verdict_block_set(v, f, fs);
+	} else if ((fs->bits & v->marks.released) && !(old & v->marks.released)) {
+		v->st.flows_released++;
+		if (fs->bits & v->marks.class_mask)
+			v->st.flows_qos++;
 	}
 }
 
-/* ---- events --------------------------------------------------------- */
-
-void verdict_write_outcome(struct jsonw *j, struct worker *w, const struct flow *f, const struct flowstate *fs)
+void verdict_update(struct verdict *v, struct flow *f, struct flowstate *fs, time_t now)
 {
-	const struct policy_class *c;
-	uint8_t l;
-
-	jsonw_name(j, "netify");
-	jsonw_map_open(j);
-	jsonw_kv_str(j, "rule", fs && fs->rule ? policy_rule_name(fs->rule) : NULL);
-	jsonw_kv_str(j, "action", fs && fs->action != FS_NONE ?
-		    policy_action_name((enum policy_action)fs->action) : "none");
-	c = fs && fs->rule && fs->action == POLICY_QOS ? policy_rule_class(fs->rule) : NULL;
-	jsonw_kv_str(j, "class", c ? c->name : NULL);
-	jsonw_kv_bool(j, "blocked", fs && fs->action == POLICY_BLOCK);
-	if (fs)
-		jsonw_kv_int(j, "mark", fs->bits);
-	l = engine_local_side(w->e, f);
-	jsonw_kv_str(j, "device", policy_device_name(w->cfg ? w->cfg->policy : NULL,
-						     fs && fs->has_mac ? fs->mac : f->has_mac ? f->mac[l] : NULL,
-						     f->key.family == 4 ? AF_INET : AF_INET6, f->key.addr[l]));
-	jsonw_map_close(j);
-}
-
-static void mac_text(const uint8_t *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-/* Sends the generator's event to the monitor, or stdout when replaying. */
-static void verdict_emit(struct worker *w)
-{
-	const char *buf;
-	size_t len;
-
-	if (!(buf = jsonw_buf(&w->ev, &len))) {
-		w->st.events_dropped++;	/* past FLOWJSON_MAX: cannot happen today */
-	} else {
-		if (w->d->mon && monitor_publish(w->d->mon, buf, len))
-			w->st.events_dropped++;
-		if (w->d->replay) {
-			fwrite(buf, 1, len, stdout);
-			fputc('\n', stdout);
-		}
-	}
-	jsonw_reset(&w->ev);
-}
-
-static void on_flow_done(void *user, struct engine *e, struct flow *f)
-{
-	struct worker *w = user;
-	struct flowstate *fs = verdict_state(w, f);
-	char mac[18];
-
-	if (fs) {
-		verdict_evaluate(w, f, fs);
-		flowcap_flow_done(w->cap, &fs->cap, f, w->in_packet);
-	}
-	if (!w->d->mon && !w->d->replay)
-		return;
-	flowjson_open(&w->ev, e, f);
-	if (fs && fs->has_mac && !f->has_mac) {
-		mac_text(fs->mac, mac, sizeof(mac));
-		jsonw_kv_str(&w->ev, "local_mac", mac);
-	}
-	verdict_write_outcome(&w->ev, w, f, fs);
-	flowjson_close(&w->ev);
-	verdict_emit(w);
-}
-
-static void on_flow_update(void *user, struct engine *e, struct flow *f)
-{
-	struct worker *w = user;
-	struct flowstate *fs = verdict_state(w, f);
-
-	(void)e;
-	if (!fs)
-		return;
-	verdict_evaluate(w, f, fs);
+	verdict_evaluate(v, f, fs, now);
 	/* A blocked flow has nothing more to teach: its flow event goes out
 	 * now, with the block, instead of when it times out. */
 	if (fs->action == POLICY_BLOCK)
 		engine_finish_soon(f);
 }
 
-static void purge_json(struct worker *w, struct engine *e, struct flow *f, enum flow_purge why)
+void verdict_packet(struct verdict *v, struct flow *f, struct flowstate *fs, time_t now)
 {
-	uint8_t l = engine_local_side(e, f);
-	struct jsonw *j = &w->ev;
-
-	jsonw_map_open(j);
-	jsonw_kv_str(j, "type", "flow_purge");
-	jsonw_kv_str(j, "reason", flow_purge_name(why));
-	jsonw_name(j, "flow");
-	jsonw_map_open(j);
-	jsonw_kv_int(j, "flow_id", f->id);
-	jsonw_kv_int(j, "first_seen_at", (long long)f->first_seen);
-	jsonw_kv_int(j, "last_seen_at", (long long)f->last_seen);
-	jsonw_kv_int(j, "local_packets", f->packets[l]);
-	jsonw_kv_int(j, "other_packets", f->packets[!l]);
-	jsonw_kv_int(j, "local_bytes", (long long)f->bytes[l]);
-	jsonw_kv_int(j, "other_bytes", (long long)f->bytes[!l]);
-	verdict_write_outcome(j, w, f, f->user);
-	jsonw_map_close(j);
-	jsonw_map_close(j);
+	if (f->state == FLOW_DONE && !(fs->bits & (v->marks.released | v->marks.blocked)))
+		verdict_evaluate(v, f, fs, now);
 }
 
-static void on_flow_purge(void *user, struct engine *e, struct flow *f, enum flow_purge why)
-{
-	struct worker *w = user;
+/* ---- re-evaluation ---- */
 
-	if (w->d->mon || w->d->replay) {
-		purge_json(w, e, f, why);
-		verdict_emit(w);
-	}
-	if (f->user)
-		flowcap_flow_gone(w->cap, &((struct flowstate *)f->user)->cap, f);
-	verdict_state_put(w, f);
-}
-
-void verdict_callbacks(struct worker *w, struct engine_callbacks *cb)
-{
-	cb->flow_done = on_flow_done;
-	cb->flow_update = on_flow_update;
-	cb->flow_purge = on_flow_purge;
-	cb->user = w;
-}
-
-/* ---- reload --------------------------------------------------------- */
-
-static void tuple_of(const struct flow *f, struct ct_tuple *t)
-{
-	uint8_t i = f->init_side, r = (uint8_t)!i;
-
-	memset(t, 0, sizeof(*t));
-	t->family = f->key.family;
-	memcpy(t->src, f->key.addr[i], 16);
-	memcpy(t->dst, f->key.addr[r], 16);
-	t->proto = f->key.proto;
-	t->sport = f->key.port[i];
-	t->dport = f->key.port[r];
-}
+struct verdict_walk {
+	struct verdict *v;
+	time_t now;
+};
 
 /* Re-matches one flow under the new policy; a flow whose decision already
  * reached the kernel gets its conntrack mark rewritten, so a now-blocked
  * live connection is cut at its next packet and a now-allowed one flows. */
-static int reevaluate_one(void *user, struct flow *f)
+static int verdict_reevaluate_one(void *user, struct flow *f)
 {
-	struct worker *w = user;
+	struct verdict_walk *vw = user;
+	struct verdict *v = vw->v;
 	struct flowstate *fs = f->user;
-	struct ct_tuple t;
 	uint32_t old;
 
 	if (!fs)
 		return 0;
 	old = fs->bits;
-	verdict_evaluate(w, f, fs);
-	if (fs->bits == old || !fs->committed || !w->ct)
+	verdict_evaluate(v, f, fs, vw->now);
+	if (fs->bits == old || !fs->committed || !v->ops.remark)
 		return 0;
-	tuple_of(f, &t);
-	if (ct_set_mark(w->ct, &t, fs->bits, w->d->marks.used) == 0) {
-		w->st.ct_updates++;
-	} else {
-		w->st.ct_errors++;
-		log_msg(LOG_DEBUG, "flow %u: conntrack mark: %s", f->id, strerror(errno));
-	}
+	if (v->ops.remark(v->ops.ctx, f, fs->bits) == 0)
+		v->st.ct_updates++;
+	else
+		v->st.ct_errors++;
 	return 0;
 }
 
-void verdict_reevaluate(struct worker *w)
+void verdict_reevaluate(struct verdict *v, time_t now)
 {
-	engine_foreach_flow(w->e, reevaluate_one, w);
+	struct verdict_walk vw = { v, now };
+
+	engine_foreach_flow(v->e, verdict_reevaluate_one, &vw);
 }
 
 /* Which rules are active now, folded into one number: when a schedule
  * starts or ends, it changes and live flows are matched again, so a rule
  * "from 22:00" also cuts the connections already open at 22:00. */
-static uint64_t schedule_signature(const struct policy *p, time_t now)
+static uint64_t verdict_schedule_signature(const struct policy *p, time_t now)
 {
 	uint64_t sig = 0x9e3779b97f4a7c15ull;
 	size_t i;
@@ -380,13 +250,13 @@ static uint64_t schedule_signature(const struct policy *p, time_t now)
 	return sig;
 }
 
-void verdict_schedule_tick(struct worker *w, time_t now)
+void verdict_schedule_tick(struct verdict *v, time_t now)
 {
-	uint64_t sig = schedule_signature(w->cfg ? w->cfg->policy : NULL, now);
+	uint64_t sig = verdict_schedule_signature(v->policy, now);
 
-	if (sig == w->sched_sig)
+	if (sig == v->sched_sig)
 		return;
-	if (w->sched_sig)
-		verdict_reevaluate(w);
-	w->sched_sig = sig;
+	if (v->sched_sig)
+		verdict_reevaluate(v, now);
+	v->sched_sig = sig;
 }
