@@ -447,6 +447,7 @@ int daemon_run(const struct daemon_opts *o)
 		return 1;
 	d->opts = *o;
 	d->replay = o->replay != NULL;
+	d->events = d->replay ? stdout : NULL;
 	d->start_ms = util_wall_ms();
 	pthread_mutex_init(&d->cfg_lock, NULL);
 	log_open("netify", !d->replay, LOG_NOTICE);

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -85,6 +86,7 @@ struct daemon_ctx {
 	struct nft_cfg nftcfg;
 	bool nft_installed;
 	bool replay;
+	FILE *events;			/* flow events also go here (replay: stdout) */
 	bool offload;			/* fw4 flow offloading seen at start */
 	struct monitor *mon;
 	struct control *ctl;

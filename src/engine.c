@@ -633,7 +633,12 @@ int engine_lookup(struct engine *e, enum link_type lt, const uint8_t *data, uint
 		return 0;
 	flow_key_from_pkt(&res->pkt, &key, &res->side);
 	res->flow = flow_get(e->flows, &key, ts_us / 1000, &res->created);
-	return res->flow ? 0 : -1;
+	if (!res->flow)
+		return -1;
+	/* which side is local may depend on it (no local_nets) */
+	if (res->created)
+		res->flow->init_side = res->side;
+	return 0;
 }
 
 void engine_inspect(struct engine *e, struct engine_result *res)

@@ -109,7 +109,8 @@ void worker_outcome(const struct worker *w, const struct policy *p, const struct
 	o->device = policy_device_name(p, mac, f->key.family == 4 ? AF_INET : AF_INET6, f->key.addr[l]);
 }
 
-/* Sends the event just written to the monitor, or stdout when replaying. */
+/* Sends the event just written to the monitor, and to d->events (stdout
+ * when replaying). */
 static void worker_emit(struct worker *w)
 {
 	const char *buf;
@@ -120,9 +121,9 @@ static void worker_emit(struct worker *w)
 	} else {
 		if (w->d->mon && monitor_publish(w->d->mon, buf, len))
 			w->st.events_dropped++;
-		if (w->d->replay) {
-			fwrite(buf, 1, len, stdout);
-			fputc('\n', stdout);
+		if (w->d->events) {
+			fwrite(buf, 1, len, w->d->events);
+			fputc('\n', w->d->events);
 		}
 	}
 	jsonw_reset(&w->ev);
@@ -143,7 +144,7 @@ static void worker_on_flow_done(void *user, struct engine *e, struct flow *f)
 		verdict_evaluate(&w->v, f, fs, time(NULL));
 		flowcap_flow_done(w->cap, &fs->cap, f, w->in_packet);
 	}
-	if (!w->d->mon && !w->d->replay)
+	if (!w->d->mon && !w->d->events)
 		return;
 	worker_outcome(w, worker_policy(w), f, fs, &o);
 	if (fs && fs->has_mac && !f->has_mac)
@@ -168,7 +169,7 @@ static void worker_on_flow_purge(void *user, struct engine *e, struct flow *f, e
 	struct flowstate *fs = f->user;
 	struct flowevent_outcome o;
 
-	if (w->d->mon || w->d->replay) {
+	if (w->d->mon || w->d->events) {
 		worker_outcome(w, worker_policy(w), f, fs, &o);
 		flowevent_purge(&w->ev, e, f, why, &o);
 		worker_emit(w);
