@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <yajl/yajl_gen.h>
 
 #include "apps.h"
 #include "cmd.h"
+#include "json.h"
 
 #define APPS_DEFAULT_DIR "/etc/netify/apps.d"
 
@@ -95,37 +95,20 @@ static const char *apps_cat_tag(const struct apps_db *db, int cat)
 	return c ? c->tag : "";
 }
 
-static void apps_json_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void apps_json_kv(yajl_gen g, const char *k, const char *v)
-{
-	apps_json_str(g, k);
-	apps_json_str(g, v);
-}
-
 static void apps_json_app(yajl_gen g, const struct apps_db *db,
 			  const struct apps_app *a)
 {
 	yajl_gen_map_open(g);
-	apps_json_str(g, "id");
-	yajl_gen_integer(g, a->id);
-	apps_json_kv(g, "tag", a->tag);
-	apps_json_kv(g, "name", a->label);
-	apps_json_kv(g, "category", apps_cat_tag(db, a->category));
+	json_kv_int(g, "id", a->id);
+	json_kv_str(g, "tag", a->tag);
+	json_kv_str(g, "name", a->label);
+	json_kv_str(g, "category", apps_cat_tag(db, a->category));
 	yajl_gen_map_close(g);
 }
 
 static int apps_json_flush(yajl_gen g)
 {
-	const unsigned char *buf;
-	size_t len;
-
-	yajl_gen_get_buf(g, &buf, &len);
-	fwrite(buf, 1, len, stdout);
-	putchar('\n');
+	json_gen_print(g, stdout);
 	yajl_gen_free(g);
 	return 0;
 }
@@ -140,7 +123,7 @@ static int apps_list(const struct apps_db *db, const struct apps_opts *o)
 		fprintf(stderr, "netify apps: unknown category '%s'\n", o->category);
 		return 1;
 	}
-	if (o->json && !(g = yajl_gen_alloc(NULL)))
+	if (o->json && !(g = json_gen_new()))
 		return 1;
 	if (g)
 		yajl_gen_array_open(g);
@@ -166,7 +149,7 @@ static int apps_categories(const struct apps_db *db, const struct apps_opts *o)
 	yajl_gen g = NULL;
 	size_t i;
 
-	if (o->json && !(g = yajl_gen_alloc(NULL)))
+	if (o->json && !(g = json_gen_new()))
 		return 1;
 	if (g)
 		yajl_gen_array_open(g);
@@ -178,8 +161,8 @@ static int apps_categories(const struct apps_db *db, const struct apps_opts *o)
 			continue;
 		}
 		yajl_gen_map_open(g);
-		apps_json_kv(g, "tag", c->tag);
-		apps_json_kv(g, "name", c->label);
+		json_kv_str(g, "tag", c->tag);
+		json_kv_str(g, "name", c->label);
 		yajl_gen_map_close(g);
 	}
 	if (!g)
@@ -192,23 +175,22 @@ static void apps_lookup_json(const struct apps_db *db, const char *query,
 			     const char *kind, const struct apps_match *m)
 {
 	const struct apps_app *a = apps_get(db, m->id);
-	yajl_gen g = yajl_gen_alloc(NULL);
+	yajl_gen g = json_gen_new();
 
 	if (!g)
 		return;
 	yajl_gen_map_open(g);
-	apps_json_kv(g, "query", query);
-	apps_json_kv(g, "kind", kind);
-	apps_json_str(g, "app");
+	json_kv_str(g, "query", query);
+	json_kv_str(g, "kind", kind);
+	json_key(g, "app");
 	if (a)
 		apps_json_app(g, db, a);
 	else
 		yajl_gen_null(g);
 	if (a) {
-		apps_json_kv(g, "rule", m->rule);
-		apps_json_kv(g, "file", m->file);
-		apps_json_str(g, "line");
-		yajl_gen_integer(g, m->line);
+		json_kv_str(g, "rule", m->rule);
+		json_kv_str(g, "file", m->file);
+		json_kv_int(g, "line", m->line);
 	}
 	yajl_gen_map_close(g);
 	apps_json_flush(g);

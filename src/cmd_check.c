@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 
 #include "apps.h"
 #include "cmd.h"
 #include "dpi.h"
+#include "json.h"
 #include "policy.h"
 #include "uci.h"
 
@@ -469,28 +469,17 @@ static void test_print_text(const struct test_result *res)
 	printf("reason: %s\n", res->reason);
 }
 
-static void test_gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
 static int test_print_json_gen(yajl_gen g)
 {
-	const unsigned char *buf;
-	size_t len;
+	int r = json_gen_print(g, stdout);
 
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-		yajl_gen_free(g);
-		return -1;
-	}
-	printf("%.*s\n", (int)len, buf);
 	yajl_gen_free(g);
-	return 0;
+	return r;
 }
 
 static yajl_gen test_json_open(void)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
+	yajl_gen g = json_gen_new();
 
 	if (g) {
 		yajl_gen_config(g, yajl_gen_validate_utf8, 1);
@@ -506,8 +495,7 @@ static int test_print_json_error(const char *msg)
 
 	if (!g)
 		return -1;
-	test_gen_str(g, "error");
-	test_gen_str(g, msg[0] ? msg : "cannot load the configuration");
+	json_kv_str(g, "error", msg[0] ? msg : "cannot load the configuration");
 	yajl_gen_map_close(g);
 	return test_print_json_gen(g);
 }
@@ -519,18 +507,12 @@ static int test_print_json(const struct test_result *res)
 
 	if (!g)
 		return -1;
-	test_gen_str(g, "rule");
-	r ? test_gen_str(g, r->name) : (void)yajl_gen_null(g);
-	test_gen_str(g, "index");
-	yajl_gen_integer(g, res->index);
-	test_gen_str(g, "action");
-	test_gen_str(g, r ? policy_action_name(r->action) : "none");
-	test_gen_str(g, "class");
-	r && r->class ? test_gen_str(g, r->class->name) : (void)yajl_gen_null(g);
-	test_gen_str(g, "active");
-	yajl_gen_bool(g, res->active);
-	test_gen_str(g, "reason");
-	test_gen_str(g, res->reason);
+	json_kv_null(g, "rule", r ? r->name : NULL);
+	json_kv_int(g, "index", res->index);
+	json_kv_str(g, "action", r ? policy_action_name(r->action) : "none");
+	json_kv_null(g, "class", r && r->class ? r->class->name : NULL);
+	json_kv_bool(g, "active", res->active);
+	json_kv_str(g, "reason", res->reason);
 	yajl_gen_map_close(g);
 	return test_print_json_gen(g);
 }

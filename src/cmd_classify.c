@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "flowjson.h"
+#include "json.h"
 #include "pcapsrc.h"
 #include "util.h"
 
@@ -44,18 +45,6 @@ static void tally_add(struct tally *t, const char *name, uint64_t bytes)
 			return;
 		}
 	}
-}
-
-static void print_gen(yajl_gen g)
-{
-	const unsigned char *buf;
-	size_t len;
-
-	yajl_gen_get_buf(g, &buf, &len);
-	fwrite(buf, 1, len, stdout);
-	fputc('\n', stdout);
-	yajl_gen_clear(g);
-	yajl_gen_reset(g, NULL);
 }
 
 static void print_record(const struct jsonw *w)
@@ -159,7 +148,7 @@ static void print_summary(struct classify *c, unsigned captures, unsigned failed
 	json_kv_int(g, "flows_evicted_inspecting", (long long)fs->evict_inspecting);
 	json_kv_int(g, "elapsed_ms", (long long)(secs * 1000));
 	yajl_gen_map_close(g);
-	print_gen(g);
+	json_gen_print(g, stdout);
 }
 
 static void usage(FILE *out)

@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "control.h"
+#include "json.h"
 #include "policy.h"
 #include "uci.h"
 
@@ -125,10 +126,9 @@ static char *ctl_request(const char *method, yajl_val args, size_t *len, const c
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
-	yajl_gen_string(g, (const unsigned char *)"method", 6);
-	yajl_gen_string(g, (const unsigned char *)method, strlen(method));
+	json_kv_str(g, "method", method);
 	if (args) {
-		yajl_gen_string(g, (const unsigned char *)"args", 4);
+		json_key(g, "args");
 		if (ctl_emit(g, args, 0) < 0) {
 			*msg = "arguments nested too deeply";
 			goto out_free_gen;
@@ -505,18 +505,10 @@ static yajl_val ctl_flows_args(const struct ctl_opts *o)
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
-	if (o->device) {
-		yajl_gen_string(g, (const unsigned char *)"device", 6);
-		yajl_gen_string(g, (const unsigned char *)o->device, strlen(o->device));
-	}
-	if (o->app) {
-		yajl_gen_string(g, (const unsigned char *)"app", 3);
-		yajl_gen_string(g, (const unsigned char *)o->app, strlen(o->app));
-	}
-	if (o->blocked) {
-		yajl_gen_string(g, (const unsigned char *)"blocked", 7);
-		yajl_gen_bool(g, 1);
-	}
+	json_kv_str(g, "device", o->device);
+	json_kv_str(g, "app", o->app);
+	if (o->blocked)
+		json_kv_bool(g, "blocked", 1);
 	yajl_gen_map_close(g);
 	yajl_gen_get_buf(g, &buf, &len);
 	if ((text = strndup((const char *)buf, len)))

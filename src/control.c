@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "control.h"
+#include "json.h"
 
 enum control_arg_type { ARG_STR, ARG_BOOL };
 
@@ -145,7 +146,7 @@ char *control_error(const char *msg, size_t *out_len)
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
-	yajl_gen_string(g, (const unsigned char *)"error", 5);
+	json_key(g, "error");
 	/* msg may quote client bytes: invalid UTF-8 becomes a generic message */
 	if (yajl_gen_string(g, (const unsigned char *)msg, strlen(msg)) != yajl_gen_status_ok) {
 		yajl_gen_free(g);
@@ -275,8 +276,7 @@ static char *control_dispatch(struct control *c, int method, const struct contro
 	}
 	yajl_gen_map_open(g);
 	if (method == CONTROL_STATUS) {
-		yajl_gen_string(g, (const unsigned char *)"running", 7);
-		yajl_gen_bool(g, 1);
+		json_kv_bool(g, "running", 1);
 	}
 	if (fn(c->ctx, a, g, err, errlen) < 0)
 		goto out_free_gen;

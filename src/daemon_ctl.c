@@ -24,7 +24,7 @@
 #include "dnscache.h"
 #include "flowcap.h"
 #include "flowevent.h"
-#include "flowjson.h"
+#include "json.h"
 #include "log.h"
 #include "monitor.h"
 #include "nfq.h"
@@ -149,17 +149,6 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 	json_kv_int(g, "reload_errors", (long long)d->reload_errors);
 }
 
-/* A string member that is null rather than absent when unknown. */
-static void kv_str_null(yajl_gen g, const char *key, const char *val)
-{
-	if (val) {
-		json_kv_str(g, key, val);
-		return;
-	}
-	json_key(g, key);
-	yajl_gen_null(g);
-}
-
 /* The local side's MAC: NFQUEUE's hardware address, else the capture's. */
 static const uint8_t *local_mac(const struct flow *f, const struct flowstate *fs, uint8_t l)
 {
@@ -199,16 +188,13 @@ static int flow_json(void *user, struct flow *f)
 	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
 	struct flowevent_outcome out;
 	yajl_gen g = fw->g;
-	char mac[18];
 
 	worker_outcome(fw->w, fw->d->cfg->policy, f, fs, &out);
 	if (!flow_wanted(fw, out.device, app, out.blocked))
 		return 0;
 	yajl_gen_map_open(g);
-	if (lm) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", lm[0], lm[1], lm[2], lm[3], lm[4], lm[5]);
-		json_kv_str(g, "local_mac", mac);
-	}
+	if (lm)
+		json_kv_mac(g, "local_mac", lm);
 	json_kv_ip(g, "local_ip", f->key.family, f->key.addr[l]);
 	json_kv_int(g, "local_port", f->key.port[l]);
 	json_kv_ip(g, "other_ip", f->key.family, f->key.addr[o]);
@@ -370,16 +356,11 @@ static int device_count(void *user, struct flow *f)
 
 static void device_json(yajl_gen g, const struct device_row *r)
 {
-	char mac[18];
-
 	yajl_gen_map_open(g);
-	if (r->has_mac) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2],
-			 r->mac[3], r->mac[4], r->mac[5]);
-		json_kv_str(g, "mac", mac);
-	}
+	if (r->has_mac)
+		json_kv_mac(g, "mac", r->mac);
 	json_kv_ip(g, "ip", r->family, r->addr);
-	kv_str_null(g, "name", r->name);
+	json_kv_null(g, "name", r->name);
 	json_kv_int(g, "flows", r->flows);
 	yajl_gen_map_close(g);
 }
@@ -480,10 +461,10 @@ static int ctl_policy_test(void *ctx, const struct control_args *a, yajl_gen g, 
 	r = policy_match(d->cfg->policy, &in, at, &index);
 	/* a rule that would match but for its schedule explains a "none" */
 	any = policy_match_ex(d->cfg->policy, &in, at, POLICY_MATCH_IGNORE_SCHEDULE, NULL, NULL, 0, NULL);
-	kv_str_null(g, "rule", r ? policy_rule_name(r) : NULL);
+	json_kv_null(g, "rule", r ? policy_rule_name(r) : NULL);
 	json_kv_int(g, "index", index);
 	json_kv_str(g, "action", r ? policy_action_name(policy_rule_action(r)) : "none");
-	kv_str_null(g, "class", r && policy_rule_class(r) ? policy_rule_class(r)->name : NULL);
+	json_kv_null(g, "class", r && policy_rule_class(r) ? policy_rule_class(r)->name : NULL);
 	json_kv_bool(g, "active", r != NULL);
 	json_kv_str(g, "reason", r ? "first matching rule (running policy)" :
 		    any ? "a rule matches but its schedule is not active then" : "no rule matches: allowed");
@@ -516,11 +497,11 @@ static int ctl_apps_lookup(void *ctx, const struct control_args *a, yajl_gen g, 
 	if (id < 0 && a->ip)
 		id = apps_explain_addr(d->cfg->apps, c.family, c.addr, &m);
 	app = id >= 0 ? apps_get(d->cfg->apps, id) : NULL;
-	kv_str_null(g, "host", a->host);
-	kv_str_null(g, "ip", a->ip);
-	kv_str_null(g, "app", app ? app->tag : NULL);
-	kv_str_null(g, "label", app ? app->label : NULL);
-	kv_str_null(g, "rule", app ? m.rule : NULL);
+	json_kv_null(g, "host", a->host);
+	json_kv_null(g, "ip", a->ip);
+	json_kv_null(g, "app", app ? app->tag : NULL);
+	json_kv_null(g, "label", app ? app->label : NULL);
+	json_kv_null(g, "rule", app ? m.rule : NULL);
 	daemon_ctl_unlock(d);
 	return 0;
 }

@@ -1,6 +1,5 @@
 /* Flow records as JSON (jsonw), with the Netify Agent's field names where
- * the meaning is the same (see man/netify-json.7 for every field), and the
- * yajl helpers the other JSON messages are written with. */
+ * the meaning is the same (see man/netify-json.7 for every field). */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,87 +8,6 @@
 #include "flowjson.h"
 #include "meta.h"
 #include "util.h"
-
-void json_str(yajl_gen g, const char *s, size_t len)
-{
-	unsigned char buf[JSONW_STR_MAX * 3 + 4];
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0;
-
-	if (len > JSONW_STR_MAX)
-		len = JSONW_STR_MAX;
-	/* Plain ASCII (most host names, all addresses) needs no repair. */
-	while (i < len && p[i] < 0x80)
-		i++;
-	if (i == len) {
-		yajl_gen_string(g, p, len);
-		return;
-	}
-	memcpy(buf, p, i);
-	o = i;
-	while (i < len) {
-		size_t n = util_utf8_seq(p + i, len - i);
-
-		if (n) {
-			memcpy(buf + o, p + i, n);
-			o += n;
-			i += n;
-		} else {	/* U+FFFD REPLACEMENT CHARACTER */
-			buf[o++] = 0xef;
-			buf[o++] = 0xbf;
-			buf[o++] = 0xbd;
-			i++;
-		}
-	}
-	yajl_gen_string(g, buf, o);
-}
-
-void json_cstr(yajl_gen g, const char *s)
-{
-	json_str(g, s, strlen(s));
-}
-
-void json_key(yajl_gen g, const char *key)
-{
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-}
-
-void json_kv_str(yajl_gen g, const char *key, const char *val)
-{
-	if (!val)
-		return;
-	json_key(g, key);
-	json_cstr(g, val);
-}
-
-/* yajl_gen_integer() goes through printf. */
-void json_int(yajl_gen g, long long val)
-{
-	char buf[24];
-
-	yajl_gen_number(g, buf, util_lltoa(val, buf));
-}
-
-void json_kv_int(yajl_gen g, const char *key, long long val)
-{
-	json_key(g, key);
-	json_int(g, val);
-}
-
-void json_kv_bool(yajl_gen g, const char *key, int val)
-{
-	json_key(g, key);
-	yajl_gen_bool(g, !!val);
-}
-
-void json_kv_ip(yajl_gen g, const char *key, int family, const uint8_t *addr)
-{
-	char buf[64];
-
-	json_kv_str(g, key, util_ntop(family, addr, buf, sizeof(buf)));
-}
-
-/* ---- flow records (jsonw) ------------------------------------------- */
 
 static void kv_ip(struct jsonw *w, const char *name, size_t len, int family, const uint8_t *addr)
 {
@@ -302,13 +220,4 @@ void flowjson_close(struct jsonw *w)
 {
 	jsonw_map_close(w);
 	jsonw_map_close(w);
-}
-
-yajl_gen json_gen_new(void)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-
-	if (g)
-		yajl_gen_config(g, yajl_gen_validate_utf8, 0);
-	return g;
 }

@@ -24,6 +24,7 @@
 
 #include "control.h"
 #include "evring.h"
+#include "json.h"
 #include "monitor.h"
 
 #define MON_LISTEN_MAX	(2 + MONITOR_TCP_MAX)
@@ -467,18 +468,6 @@ static struct mon_client *mon_client_slot(struct monitor *m, bool control)
 
 /* ---- messages built on the io thread ---- */
 
-static void mon_kv_str(yajl_gen g, const char *k, const char *v)
-{
-	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-	yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-}
-
-static void mon_kv_int(yajl_gen g, const char *k, long long v)
-{
-	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-	yajl_gen_integer(g, v);
-}
-
 static yajl_gen mon_msg_open(const char *type)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -487,8 +476,8 @@ static yajl_gen mon_msg_open(const char *type)
 		return NULL;
 	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
 	yajl_gen_map_open(g);
-	mon_kv_str(g, "type", type);
-	mon_kv_int(g, "timestamp", (long long)mon_now_ms());
+	json_kv_str(g, "type", type);
+	json_kv_int(g, "timestamp", (long long)mon_now_ms());
 	return g;
 }
 
@@ -514,9 +503,9 @@ static int mon_greet(struct monitor *m, struct mon_client *c)
 
 	if (!(g = mon_msg_open("agent_hello")))
 		return -1;
-	mon_kv_str(g, "agent_version", m->cfg.version ? m->cfg.version : PACKAGE_VERSION);
-	mon_kv_str(g, "schema_version", MONITOR_SCHEMA_VERSION);
-	mon_kv_str(g, "framing", mon_framing_names[c->framing]);
+	json_kv_str(g, "agent_version", m->cfg.version ? m->cfg.version : PACKAGE_VERSION);
+	json_kv_str(g, "schema_version", MONITOR_SCHEMA_VERSION);
+	json_kv_str(g, "framing", mon_framing_names[c->framing]);
 	if (mon_msg_close(g, &buf, &len) || mon_client_send(m, c, buf, len, true))
 		goto out_free_gen;
 	yajl_gen_free(g);
@@ -737,19 +726,19 @@ void monitor_stats_json(const struct monitor *m, yajl_gen g)
 	struct monitor_stats st;
 
 	monitor_stats(m, &st);
-	mon_kv_int(g, "clients", (long long)st.clients);
-	mon_kv_int(g, "clients_total", (long long)st.clients_total);
-	mon_kv_int(g, "clients_dropped", (long long)st.clients_slow);
-	mon_kv_int(g, "clients_rejected", (long long)st.clients_rejected);
-	mon_kv_int(g, "events", (long long)st.events);
-	mon_kv_int(g, "events_dropped", (long long)st.events_dropped);
-	mon_kv_int(g, "events_oversize", (long long)st.events_oversize);
-	mon_kv_int(g, "events_sent", (long long)st.events_sent);
-	mon_kv_int(g, "bytes_sent", (long long)st.bytes_sent);
-	mon_kv_int(g, "junk_bytes", (long long)st.junk_bytes);
-	mon_kv_int(g, "control_requests", (long long)st.control_requests);
-	mon_kv_int(g, "captures", (long long)st.captures);
-	mon_kv_int(g, "captures_skipped", (long long)st.captures_skipped);
+	json_kv_int(g, "clients", (long long)st.clients);
+	json_kv_int(g, "clients_total", (long long)st.clients_total);
+	json_kv_int(g, "clients_dropped", (long long)st.clients_slow);
+	json_kv_int(g, "clients_rejected", (long long)st.clients_rejected);
+	json_kv_int(g, "events", (long long)st.events);
+	json_kv_int(g, "events_dropped", (long long)st.events_dropped);
+	json_kv_int(g, "events_oversize", (long long)st.events_oversize);
+	json_kv_int(g, "events_sent", (long long)st.events_sent);
+	json_kv_int(g, "bytes_sent", (long long)st.bytes_sent);
+	json_kv_int(g, "junk_bytes", (long long)st.junk_bytes);
+	json_kv_int(g, "control_requests", (long long)st.control_requests);
+	json_kv_int(g, "captures", (long long)st.captures);
+	json_kv_int(g, "captures_skipped", (long long)st.captures_skipped);
 }
 
 /* Writes dir/name through a temporary file and rename(), so readers see the
@@ -794,7 +783,7 @@ static void mon_save_flows(struct monitor *m)
 
 	if (!g)
 		goto out_error;
-	yajl_gen_string(g, (const unsigned char *)"flows", 5);
+	json_key(g, "flows");
 	yajl_gen_array_open(g);
 	if (m->ops.flows)
 		m->ops.flows(m->ctx, g);
@@ -819,7 +808,7 @@ static void mon_status(struct monitor *m)
 		return;
 	if (m->ops.status)
 		m->ops.status(m->ctx, g);
-	yajl_gen_string(g, (const unsigned char *)"monitor", 7);
+	json_key(g, "monitor");
 	yajl_gen_map_open(g);
 	monitor_stats_json(m, g);
 	yajl_gen_map_close(g);

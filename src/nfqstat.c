@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "json.h"
 #include "nfqstat.h"
 
 #define NFQSTAT_FIELDS 9
@@ -120,10 +121,10 @@ int nfqstat_read(const char *path, struct nfqstat_queue *out, unsigned max)
 	return (int)nfqstat_parse(buf, len, out, max, NULL);
 }
 
+/* kernel counters are unsigned 64 bits; JSON readers take int64 */
 static void nfqstat_kv(yajl_gen g, const char *k, unsigned long long v)
 {
-	yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-	yajl_gen_integer(g, (long long)(v > INT64_MAX ? INT64_MAX : v));
+	json_kv_int(g, k, (long long)(v > INT64_MAX ? INT64_MAX : v));
 }
 
 void nfqstat_json(yajl_gen g, const char *path)
@@ -131,7 +132,7 @@ void nfqstat_json(yajl_gen g, const char *path)
 	struct nfqstat_queue q[NFQSTAT_QUEUES_MAX];
 	int i, n = nfqstat_read(path, q, NFQSTAT_QUEUES_MAX);
 
-	yajl_gen_string(g, (const unsigned char *)"kernel_queues", 13);
+	json_key(g, "kernel_queues");
 	yajl_gen_array_open(g);
 	for (i = 0; i < n; i++) {
 		yajl_gen_map_open(g);

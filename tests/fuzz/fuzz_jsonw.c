@@ -12,6 +12,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "flowjson.h"
+#include "json.h"
 #include "jsonw.h"
 
 static yajl_gen gen;
