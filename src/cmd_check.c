@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "dpi.h"
 #include "json.h"
+#include "names.h"
 #include "policy.h"
 #include "uci.h"
 
@@ -32,28 +33,6 @@ struct check_ctx {
 	struct policy *policy;
 	char error[POLICY_ERROR_LEN + 32];	/* first problem, for --json */
 };
-
-/* ---- names: app catalog and nDPI behind the policy callbacks ---- */
-
-static int check_app_id(void *ctx, const char *tag)
-{
-	const struct check_ctx *c = ctx;
-
-	return c->db ? apps_find_tag(c->db, tag) : -1;
-}
-
-static int check_category_id(void *ctx, const char *tag)
-{
-	const struct check_ctx *c = ctx;
-
-	return c->db ? apps_category_find(c->db, tag) : -1;
-}
-
-static int check_proto_id(void *ctx, const char *name)
-{
-	(void)ctx;
-	return dpi_proto_by_name(name);
-}
 
 /*
  * The catalog directory is itself a setting of the file being checked, so
@@ -108,9 +87,8 @@ static void check_print_errors(const struct policy_errors *e)
 /* Loads catalog and policy; prints every error.  0 or -1. */
 static int check_load(struct check_ctx *c)
 {
-	struct policy_names names = {
-		check_app_id, check_category_id, check_proto_id, c,
-	};
+	struct names n = { NULL, names_dpi_proto, NULL };
+	struct policy_names names;
 	struct policy_errors *errs = calloc(1, sizeof(*errs));
 	char *dir = c->apps_dir ? strdup(c->apps_dir) :
 				  check_apps_dir_of(c->config);
@@ -120,6 +98,8 @@ static int check_load(struct check_ctx *c)
 		goto out_free;
 	}
 	check_load_apps(c, dir);
+	n.apps = c->db;
+	names_policy(&n, &names);
 	c->policy = policy_load(c->config, &names, errs);
 	if (!c->policy && errs->count)
 		snprintf(c->error, sizeof(c->error), "invalid configuration: %s",

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,50 +15,19 @@
 #include "apps.h"
 #include "daemon_int.h"
 #include "log.h"
+#include "names.h"
 #include "pcapsrc.h"
 #include "util.h"
 
 #define RELOAD_WAIT_MS 5000
-#define NDPI_ID_SCAN 1024		/* nDPI protocol ids searched by name */
 
 /* ---- configuration -------------------------------------------------- */
 
-struct names_ctx {
-	const struct apps_db *apps;
-	struct engine *e;
-};
-
-static int names_any(void *ctx, const char *name)
+static int config_any_name(void *ctx, const char *name)
 {
 	(void)ctx;
 	(void)name;
 	return 0;
-}
-
-static int names_app(void *ctx, const char *tag)
-{
-	const struct names_ctx *n = ctx;
-
-	return n->apps ? apps_find_tag(n->apps, tag) : -1;
-}
-
-static int names_category(void *ctx, const char *tag)
-{
-	const struct names_ctx *n = ctx;
-
-	return n->apps ? apps_category_find(n->apps, tag) : -1;
-}
-
-/* Once per rule at load: a linear search is fine. */
-static int names_proto(void *ctx, const char *name)
-{
-	const struct names_ctx *n = ctx;
-	int id;
-
-	for (id = 0; id < NDPI_ID_SCAN; id++)
-		if (!strcasecmp(engine_proto_name(n->e, (uint16_t)id), name))
-			return id;
-	return -1;
 }
 
 static void log_policy_errors(const struct policy_errors *errs, int prio)
@@ -76,7 +44,7 @@ static void log_policy_errors(const struct policy_errors *errs, int prio)
  * where the definitions are, which the real load needs. */
 static struct policy *config_boot(const char *path)
 {
-	struct policy_names lenient = { names_any, names_any, names_any, NULL };
+	struct policy_names lenient = { config_any_name, config_any_name, config_any_name, NULL };
 	struct policy_errors *errs = calloc(1, sizeof(*errs));
 	struct policy *p;
 
@@ -127,8 +95,8 @@ static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsign
 	const char *dir = d->opts.apps_dir ? d->opts.apps_dir : d->main.apps_dir;
 	struct config *c = calloc(1, sizeof(*c));
 	struct policy_errors *errs = calloc(1, sizeof(*errs));
-	struct names_ctx n = { NULL, e };
-	struct policy_names names = { names_app, names_category, names_proto, &n };
+	struct names n = { NULL, names_engine_proto, e };
+	struct policy_names names;
 
 	if (!c || !errs)
 		goto out_fail;
@@ -136,6 +104,7 @@ static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsign
 	if (!(c->apps = config_apps(dir)))
 		goto out_fail;
 	n.apps = c->apps;
+	names_policy(&n, &names);
 	if (!(c->policy = policy_load(d->opts.config, &names, errs))) {
 		log_policy_errors(errs, LOG_ERR);
 		goto out_fail;
