@@ -19,7 +19,7 @@
 #include "cmd.h"
 #include "dpi.h"
 #include "json.h"
-#include "names.h"
+#include "policy_names.h"
 #include "policy.h"
 #include "uci.h"
 
@@ -87,7 +87,7 @@ static void check_print_errors(const struct policy_errors *e)
 /* Loads catalog and policy; prints every error.  0 or -1. */
 static int check_load(struct check_ctx *c)
 {
-	struct names n = { NULL, names_dpi_proto, NULL };
+	struct policy_catalog n = { NULL, policy_names_dpi_proto, NULL };
 	struct policy_names names;
 	struct policy_errors *errs = calloc(1, sizeof(*errs));
 	char *dir = c->apps_dir ? strdup(c->apps_dir) :
@@ -99,7 +99,7 @@ static int check_load(struct check_ctx *c)
 	}
 	check_load_apps(c, dir);
 	n.apps = c->db;
-	names_policy(&n, &names);
+	policy_names_init(&n, &names);
 	c->policy = policy_load(c->config, &names, errs);
 	if (!c->policy && errs->count)
 		snprintf(c->error, sizeof(c->error), "invalid configuration: %s",

@@ -15,7 +15,7 @@
 #include "apps.h"
 #include "daemon_int.h"
 #include "log.h"
-#include "names.h"
+#include "policy_names.h"
 #include "pcapsrc.h"
 #include "util.h"
 
@@ -95,7 +95,7 @@ static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsign
 	const char *dir = d->opts.apps_dir ? d->opts.apps_dir : d->main.apps_dir;
 	struct config *c = calloc(1, sizeof(*c));
 	struct policy_errors *errs = calloc(1, sizeof(*errs));
-	struct names n = { NULL, names_engine_proto, e };
+	struct policy_catalog n = { NULL, policy_names_engine_proto, e };
 	struct policy_names names;
 
 	if (!c || !errs)
@@ -104,7 +104,7 @@ static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsign
 	if (!(c->apps = config_apps(dir)))
 		goto out_fail;
 	n.apps = c->apps;
-	names_policy(&n, &names);
+	policy_names_init(&n, &names);
 	if (!(c->policy = policy_load(d->opts.config, &names, errs))) {
 		log_policy_errors(errs, LOG_ERR);
 		goto out_fail;
