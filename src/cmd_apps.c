@@ -23,7 +23,7 @@ struct apps_opts {
 	int json;
 };
 
-static void apps_usage(FILE *out)
+static void cmd_apps_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: netify apps list [--category C] [--json] [--dir DIR]\n"
@@ -34,7 +34,7 @@ static void apps_usage(FILE *out)
 }
 
 /* Parse options after the sub-command; returns the first operand index. */
-static int apps_parse_opts(int argc, char **argv, struct apps_opts *o)
+static int cmd_apps_parse_opts(int argc, char **argv, struct apps_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -59,10 +59,10 @@ static int apps_parse_opts(int argc, char **argv, struct apps_opts *o)
 			o->json = 1;
 			break;
 		case 'h':
-			apps_usage(stdout);
+			cmd_apps_usage(stdout);
 			return -2;
 		default:
-			apps_usage(stderr);
+			cmd_apps_usage(stderr);
 			return -1;
 		}
 	}
@@ -71,7 +71,7 @@ static int apps_parse_opts(int argc, char **argv, struct apps_opts *o)
 
 /* Load errors are warnings here: the catalog is still usable without the
  * bad lines, exactly as the daemon would run with it. */
-static struct apps_db *apps_open(const char *dir)
+static struct apps_db *cmd_apps_open(const char *dir)
 {
 	static struct apps_errors errs;
 	struct apps_db *db = apps_db_load(dir, &errs);
@@ -88,32 +88,32 @@ static struct apps_db *apps_open(const char *dir)
 	return db;
 }
 
-static const char *apps_cat_tag(const struct apps_db *db, int cat)
+static const char *cmd_apps_cat_tag(const struct apps_db *db, int cat)
 {
 	const struct apps_category *c = cat >= 0 ? apps_category_at(db, (size_t)cat) : NULL;
 
 	return c ? c->tag : "";
 }
 
-static void apps_json_app(yajl_gen g, const struct apps_db *db,
-			  const struct apps_app *a)
+static void cmd_apps_json_app(yajl_gen g, const struct apps_db *db,
+			      const struct apps_app *a)
 {
 	yajl_gen_map_open(g);
 	json_kv_int(g, "id", a->id);
 	json_kv_str(g, "tag", a->tag);
 	json_kv_str(g, "name", a->label);
-	json_kv_str(g, "category", apps_cat_tag(db, a->category));
+	json_kv_str(g, "category", cmd_apps_cat_tag(db, a->category));
 	yajl_gen_map_close(g);
 }
 
-static int apps_json_flush(yajl_gen g)
+static int cmd_apps_json_flush(yajl_gen g)
 {
 	json_gen_print(g, stdout);
 	yajl_gen_free(g);
 	return 0;
 }
 
-static int apps_list(const struct apps_db *db, const struct apps_opts *o)
+static int cmd_apps_list(const struct apps_db *db, const struct apps_opts *o)
 {
 	int cat = -1;
 	yajl_gen g = NULL;
@@ -133,18 +133,18 @@ static int apps_list(const struct apps_db *db, const struct apps_opts *o)
 		if (o->category && a->category != cat)
 			continue;
 		if (g)
-			apps_json_app(g, db, a);
+			cmd_apps_json_app(g, db, a);
 		else
 			printf("%-7d %-24s %-16s %s\n", a->id, a->tag,
-			       apps_cat_tag(db, a->category), a->label);
+			       cmd_apps_cat_tag(db, a->category), a->label);
 	}
 	if (!g)
 		return 0;
 	yajl_gen_array_close(g);
-	return apps_json_flush(g);
+	return cmd_apps_json_flush(g);
 }
 
-static int apps_categories(const struct apps_db *db, const struct apps_opts *o)
+static int cmd_apps_categories(const struct apps_db *db, const struct apps_opts *o)
 {
 	yajl_gen g = NULL;
 	size_t i;
@@ -168,11 +168,11 @@ static int apps_categories(const struct apps_db *db, const struct apps_opts *o)
 	if (!g)
 		return 0;
 	yajl_gen_array_close(g);
-	return apps_json_flush(g);
+	return cmd_apps_json_flush(g);
 }
 
-static void apps_lookup_json(const struct apps_db *db, const char *query,
-			     const char *kind, const struct apps_match *m)
+static void cmd_apps_lookup_json(const struct apps_db *db, const char *query,
+				 const char *kind, const struct apps_match *m)
 {
 	const struct apps_app *a = apps_get(db, m->id);
 	yajl_gen g = json_gen_new();
@@ -184,7 +184,7 @@ static void apps_lookup_json(const struct apps_db *db, const char *query,
 	json_kv_str(g, "kind", kind);
 	json_key(g, "app");
 	if (a)
-		apps_json_app(g, db, a);
+		cmd_apps_json_app(g, db, a);
 	else
 		yajl_gen_null(g);
 	if (a) {
@@ -193,10 +193,10 @@ static void apps_lookup_json(const struct apps_db *db, const char *query,
 		json_kv_int(g, "line", m->line);
 	}
 	yajl_gen_map_close(g);
-	apps_json_flush(g);
+	cmd_apps_json_flush(g);
 }
 
-static int apps_lookup(const struct apps_db *db, const char *query, int json)
+static int cmd_apps_lookup(const struct apps_db *db, const char *query, int json)
 {
 	const char *kind = "host", *rec = "dom";
 	const struct apps_app *a;
@@ -214,12 +214,12 @@ static int apps_lookup(const struct apps_db *db, const char *query, int json)
 	}
 	a = apps_get(db, m.id);
 	if (json) {
-		apps_lookup_json(db, query, kind, &m);
+		cmd_apps_lookup_json(db, query, kind, &m);
 	} else if (!a) {
 		printf("%s: no application\n", query);
 	} else {
 		printf("%s: %s (%s, id %d, category %s)\n", query, a->tag,
-		       a->label, a->id, apps_cat_tag(db, a->category));
+		       a->label, a->id, cmd_apps_cat_tag(db, a->category));
 		printf("  matched %s:%d:%s at %s:%u\n", rec, a->id, m.rule,
 		       m.file, m.line);
 	}
@@ -234,16 +234,16 @@ int cmd_apps(int argc, char **argv)
 	int first, rc = 1;
 
 	if (argc < 2) {
-		apps_usage(stderr);
+		cmd_apps_usage(stderr);
 		return 2;
 	}
 	sub = argv[1];
-	first = apps_parse_opts(argc - 1, argv + 1, &o);
+	first = cmd_apps_parse_opts(argc - 1, argv + 1, &o);
 	if (first < 0)
 		return first == -2 ? 0 : 2;
 	first++;	/* index in argv, which has the command name in front */
 	if (strcmp(sub, "lookup") == 0 ? argc - first != 1 : argc != first) {
-		apps_usage(stderr);
+		cmd_apps_usage(stderr);
 		return 2;
 	}
 	if (strcmp(sub, "list") && strcmp(sub, "lookup") &&
@@ -251,15 +251,15 @@ int cmd_apps(int argc, char **argv)
 		fprintf(stderr, "netify apps: unknown sub-command '%s'\n", sub);
 		return 2;
 	}
-	db = apps_open(o.dir);
+	db = cmd_apps_open(o.dir);
 	if (!db)
 		return 1;
 	if (strcmp(sub, "list") == 0)
-		rc = apps_list(db, &o);
+		rc = cmd_apps_list(db, &o);
 	else if (strcmp(sub, "categories") == 0)
-		rc = apps_categories(db, &o);
+		rc = cmd_apps_categories(db, &o);
 	else
-		rc = apps_lookup(db, argv[first], o.json);
+		rc = cmd_apps_lookup(db, argv[first], o.json);
 	apps_db_free(db);
 	return rc;
 }

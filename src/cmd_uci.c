@@ -11,7 +11,7 @@
 #include "cmd.h"
 #include "uci.h"
 
-static void uci_cmd_usage(FILE *out)
+static void cmd_uci_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: netify uci show FILE [SECTION[.OPTION]]\n"
@@ -107,7 +107,7 @@ out_free_ref:
 	return ret;
 }
 
-static int uci_cmd_load(const char *path, struct uci_pkg **p)
+static int cmd_uci_load(const char *path, struct uci_pkg **p)
 {
 	struct uci_err err;
 	char msg[512];
@@ -119,17 +119,17 @@ static int uci_cmd_load(const char *path, struct uci_pkg **p)
 	return -1;
 }
 
-static int uci_cmd_run(const char *sub, int argc, char **argv)
+static int cmd_uci_run(const char *sub, int argc, char **argv)
 {
 	int is_show = !strcmp(sub, "show"), ret;
 	struct uci_pkg *p;
 
 	if ((!is_show && strcmp(sub, "export")) || argc < 1 ||
 	    argc > (is_show ? 2 : 1)) {
-		uci_cmd_usage(stderr);
+		cmd_uci_usage(stderr);
 		return 2;
 	}
-	if (uci_cmd_load(argv[0], &p))
+	if (cmd_uci_load(argv[0], &p))
 		return 1;
 	if (!is_show)
 		ret = uci_write(p, stdout) ? 1 : 0;
@@ -154,15 +154,15 @@ int cmd_uci(int argc, char **argv)
 	optind = 0;	/* main() may have run getopt already */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h') {
-			uci_cmd_usage(stdout);
+			cmd_uci_usage(stdout);
 			return 0;
 		}
-		uci_cmd_usage(stderr);
+		cmd_uci_usage(stderr);
 		return 2;
 	}
 	if (optind >= argc) {
-		uci_cmd_usage(stderr);
+		cmd_uci_usage(stderr);
 		return 2;
 	}
-	return uci_cmd_run(argv[optind], argc - optind - 1, argv + optind + 1);
+	return cmd_uci_run(argv[optind], argc - optind - 1, argv + optind + 1);
 }

@@ -30,7 +30,7 @@ static int config_any_name(void *ctx, const char *name)
 	return 0;
 }
 
-static void log_policy_errors(const struct policy_errors *errs, int prio)
+static void daemon_log_policy_errors(const struct policy_errors *errs, int prio)
 {
 	unsigned int i;
 
@@ -52,7 +52,7 @@ static struct policy *config_boot(const char *path)
 		return NULL;
 	p = policy_load(path, &lenient, errs);
 	if (!p)
-		log_policy_errors(errs, LOG_ERR);
+		daemon_log_policy_errors(errs, LOG_ERR);
 	free(errs);
 	return p;
 }
@@ -106,7 +106,7 @@ static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsign
 	n.apps = c->apps;
 	policy_names_init(&n, &names);
 	if (!(c->policy = policy_load(d->opts.config, &names, errs))) {
-		log_policy_errors(errs, LOG_ERR);
+		daemon_log_policy_errors(errs, LOG_ERR);
 		goto out_fail;
 	}
 	free(errs);
@@ -120,7 +120,7 @@ out_fail:
 
 /* ---- nft ------------------------------------------------------------ */
 
-static void nft_cfg_from(struct daemon_ctx *d, const struct policy *p, struct nft_cfg *nc)
+static void daemon_nft_cfg(struct daemon_ctx *d, const struct policy *p, struct nft_cfg *nc)
 {
 	size_t i;
 
@@ -155,7 +155,7 @@ static int daemon_nft_start(struct daemon_ctx *d)
 	}
 	probe = nft_probe_queue(d->nft);
 	d->nftcfg.backend = probe == 1 ? NFT_QUEUE_EXPR : NFT_QUEUE_XT;
-	nft_cfg_from(d, d->cfg->policy, &d->nftcfg);
+	daemon_nft_cfg(d, d->cfg->policy, &d->nftcfg);
 	if (nft_install(d->nft, &d->nftcfg)) {
 		log_msg(LOG_ERR, "nftables: installing table inet %s: %s", d->nftcfg.table, strerror(errno));
 		return -1;
@@ -226,7 +226,7 @@ static void daemon_reload(struct daemon_ctx *d)
 		log_msg(LOG_ERR, "reload failed; keeping the running policy");
 		return;
 	}
-	nft_cfg_from(d, c->policy, &nc);
+	daemon_nft_cfg(d, c->policy, &nc);
 	if (d->nft_installed && classes_changed(&nc, &d->nftcfg)) {
 		if (nft_install(d->nft, &nc) == 0)
 			d->nftcfg = nc;

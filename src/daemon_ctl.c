@@ -166,7 +166,7 @@ struct flows_walk {
 	yajl_gen g;
 };
 
-static bool flow_wanted(const struct flows_walk *fw, const char *dev, const char *app, bool blocked)
+static bool ctl_flow_wanted(const struct flows_walk *fw, const char *dev, const char *app, bool blocked)
 {
 	if (!fw->a)
 		return true;
@@ -177,7 +177,7 @@ static bool flow_wanted(const struct flows_walk *fw, const char *dev, const char
 	return fw->a->blocked < 0 || blocked == (fw->a->blocked != 0);
 }
 
-static int flow_json(void *user, struct flow *f)
+static int ctl_flow_json(void *user, struct flow *f)
 {
 	struct flows_walk *fw = user;
 	struct engine *e = fw->w->e;
@@ -190,7 +190,7 @@ static int flow_json(void *user, struct flow *f)
 	yajl_gen g = fw->g;
 
 	worker_outcome(fw->w, fw->d->cfg->policy, f, fs, &out);
-	if (!flow_wanted(fw, out.device, app, out.blocked))
+	if (!ctl_flow_wanted(fw, out.device, app, out.blocked))
 		return 0;
 	yajl_gen_map_open(g);
 	if (lm)
@@ -225,7 +225,7 @@ static void flows_items(struct daemon_ctx *d, const struct control_args *a, yajl
 	for (i = 0; i < d->n_workers; i++) {
 		fw.w = &d->w[i];
 		pthread_mutex_lock(&fw.w->lock);
-		engine_foreach_flow(fw.w->e, flow_json, &fw);
+		engine_foreach_flow(fw.w->e, ctl_flow_json, &fw);
 		pthread_mutex_unlock(&fw.w->lock);
 	}
 	daemon_ctl_unlock(d);
@@ -240,7 +240,7 @@ static void flows_array(struct daemon_ctx *d, const struct control_args *a, yajl
 
 /* ---- apps ----------------------------------------------------------- */
 
-static void apps_categories(const struct apps_db *db, yajl_gen g)
+static void ctl_apps_categories(const struct apps_db *db, yajl_gen g)
 {
 	size_t i;
 
@@ -257,7 +257,7 @@ static void apps_categories(const struct apps_db *db, yajl_gen g)
 	yajl_gen_array_close(g);
 }
 
-static void apps_list(const struct apps_db *db, const char *key, const char *category, yajl_gen g)
+static void ctl_apps_list(const struct apps_db *db, const char *key, const char *category, yajl_gen g)
 {
 	int cat = category ? apps_category_find(db, category) : -1;
 	size_t i;
@@ -535,33 +535,33 @@ static int ctl_apps(void *ctx, const struct control_args *a, yajl_gen g, char *e
 	struct daemon_ctx *d = ctx;
 
 	daemon_ctl_lock(d);
-	apps_categories(d->cfg->apps, g);
-	apps_list(d->cfg->apps, "apps", a->category, g);
+	ctl_apps_categories(d->cfg->apps, g);
+	ctl_apps_list(d->cfg->apps, "apps", a->category, g);
 	daemon_ctl_unlock(d);
 	return 0;
 }
 
 /* ---- monitor callbacks ---------------------------------------------- */
 
-static void mon_status(void *ctx, yajl_gen g)
+static void ctl_mon_status(void *ctx, yajl_gen g)
 {
 	status_members(ctx, g);
 }
 
 /* json_save's flows.json: the monitor has opened the "flows" array */
-static void mon_flows(void *ctx, yajl_gen g)
+static void ctl_mon_flows(void *ctx, yajl_gen g)
 {
 	flows_items(ctx, NULL, g);
 }
 
-static void mon_definitions(void *ctx, yajl_gen g)
+static void ctl_mon_definitions(void *ctx, yajl_gen g)
 {
 	struct daemon_ctx *d = ctx;
 
 	protocols_list(&d->w[0], g);
 	daemon_ctl_lock(d);
-	apps_list(d->cfg->apps, "applications", NULL, g);
-	apps_categories(d->cfg->apps, g);
+	ctl_apps_list(d->cfg->apps, "applications", NULL, g);
+	ctl_apps_categories(d->cfg->apps, g);
 	daemon_ctl_unlock(d);
 }
 
@@ -580,7 +580,7 @@ static const char *ctl_dir_ready(const char *opt, const char *dir)
 
 int daemon_ctl_start(struct daemon_ctx *d)
 {
-	static const struct monitor_ops mops = { mon_definitions, mon_status, mon_flows };
+	static const struct monitor_ops mops = { ctl_mon_definitions, ctl_mon_status, ctl_mon_flows };
 	struct control_ops cops = { .fn = {
 		[CONTROL_STATUS] = ctl_status, [CONTROL_FLOWS] = ctl_flows, [CONTROL_RELOAD] = ctl_reload,
 		[CONTROL_APPS] = ctl_apps, [CONTROL_DEVICES] = ctl_devices,

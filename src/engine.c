@@ -281,7 +281,7 @@ const char *engine_proto_name(const struct engine *e, uint16_t id)
 
 /* ---- QUIC Initials ---- */
 
-static struct quic_reasm *quic_get(struct engine *e)
+static struct quic_reasm *engine_quic_get(struct engine *e)
 {
 	struct quic_slot *q;
 	int i;
@@ -311,7 +311,7 @@ static struct quic_reasm *quic_get(struct engine *e)
 	return &q->r;
 }
 
-static void quic_put(struct engine *e, struct meta_extra *x)
+static void engine_quic_put(struct engine *e, struct meta_extra *x)
 {
 	struct quic_slot *q;
 
@@ -326,7 +326,7 @@ static void quic_put(struct engine *e, struct meta_extra *x)
 
 /* Takes the flow's text place for @kind: true if it was free or is this
  * kind's already (see enum meta_text). */
-static bool meta_claim(struct meta_extra *x, enum meta_text kind)
+static bool engine_meta_claim(struct meta_extra *x, enum meta_text kind)
 {
 	if (x->text != META_TEXT_NONE && x->text != kind)
 		return false;
@@ -346,7 +346,7 @@ static int looks_like_initial(const struct flow *f, const struct pkt *p)
 /* Reads the client's QUIC Initials when nDPI found QUIC but no SNI (a
  * ClientHello split over packets or out of order). Returns 1 while more
  * Initials are needed, so inspection goes on. */
-static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side)
+static int engine_quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side)
 {
 	struct meta_extra *x = dpi_flow_extra(f->dpi);
 	struct dpi_result r = { .master = f->proto_master, .app = f->proto_app };
@@ -361,7 +361,7 @@ static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint
 		    !looks_like_initial(f, p))
 			return 0;
 		dpi_meta(f->dpi, &r, &m);
-		if (m.host || !(x->quic = quic_get(e))) {
+		if (m.host || !(x->quic = engine_quic_get(e))) {
 			x->quic_state = QUIC_ST_GAVE_UP;
 			return 0;
 		}
@@ -374,7 +374,7 @@ static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint
 		/* A QUIC version nDPI does not know (v2, ...): netify names it. */
 		f->proto_master = f->proto_app = (uint16_t)dpi_proto_quic_id();
 	}
-	if (st == QUIC_DONE && quic_reasm_sni(x->quic) && meta_claim(x, META_TEXT_QUIC)) {
+	if (st == QUIC_DONE && quic_reasm_sni(x->quic) && engine_meta_claim(x, META_TEXT_QUIC)) {
 		util_strlcpy(x->u.quic.sni, quic_reasm_sni(x->quic), sizeof(x->u.quic.sni));
 		if (quic_reasm_alpn(x->quic))
 			util_strlcpy(x->u.quic.alpn, quic_reasm_alpn(x->quic), sizeof(x->u.quic.alpn));
@@ -384,7 +384,7 @@ static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint
 			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
 	}
 	x->quic_state = st == QUIC_DONE ? QUIC_ST_DONE : QUIC_ST_GAVE_UP;
-	quic_put(e, x);
+	engine_quic_put(e, x);
 	return 0;
 }
 
@@ -441,7 +441,7 @@ static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 	}
 	classify_app(e, f);
 	if (f->dpi) {
-		quic_put(e, dpi_flow_extra(f->dpi));
+		engine_quic_put(e, dpi_flow_extra(f->dpi));
 		insp_unlink(e, dpi_flow_extra(f->dpi));
 	}
 	f->state = FLOW_DONE;
@@ -492,7 +492,7 @@ static int is_dns_port(uint16_t port)
 }
 
 /* Keeps netify's own view of a DNS message (answers nDPI does not keep). */
-static void dns_meta(struct dpi_flow *df, const struct pkt *p)
+static void engine_dns_meta(struct dpi_flow *df, const struct pkt *p)
 {
 	struct meta_extra *x = dpi_flow_extra(df);
 	struct meta_dns *d = &x->u.dns;
@@ -503,7 +503,7 @@ static void dns_meta(struct dpi_flow *df, const struct pkt *p)
 		return;
 	if (x->text == META_TEXT_DNS && d->is_response && !msg.is_response)
 		return;		/* keep the answer over a retransmitted query */
-	if (!meta_claim(x, META_TEXT_DNS))
+	if (!engine_meta_claim(x, META_TEXT_DNS))
 		return;
 	d->is_response = !!msg.is_response;
 	d->qtype = msg.qtype;
@@ -514,7 +514,7 @@ static void dns_meta(struct dpi_flow *df, const struct pkt *p)
 }
 
 /* The first HTTP request head of a flow, for the fields nDPI may not keep. */
-static void http_meta(struct dpi_flow *df, const struct pkt *p)
+static void engine_http_meta(struct dpi_flow *df, const struct pkt *p)
 {
 	struct meta_extra *x = dpi_flow_extra(df);
 	struct http_req req;
@@ -522,7 +522,7 @@ static void http_meta(struct dpi_flow *df, const struct pkt *p)
 	if (x->text != META_TEXT_NONE || p->l4proto != IPPROTO_TCP || p->payload_len < 16 ||
 	    http_parse_request(p->payload, p->payload_len, &req))
 		return;		/* the first request head only */
-	meta_claim(x, META_TEXT_HTTP);
+	engine_meta_claim(x, META_TEXT_HTTP);
 	util_strlcpy(x->u.http.url, req.url, sizeof(x->u.http.url));
 	util_strlcpy(x->u.http.user_agent, req.user_agent, sizeof(x->u.http.user_agent));
 }
@@ -554,9 +554,9 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 
 	insp_touch(e, dpi_flow_extra(f->dpi), now_ms);
 	if (is_dns_port(p->sport) || is_dns_port(p->dport))
-		dns_meta(f->dpi, p);
+		engine_dns_meta(f->dpi, p);
 	else if (p->payload_len && f->packets[f->init_side] <= 8)
-		http_meta(f->dpi, p);
+		engine_http_meta(f->dpi, p);
 	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
 	e->stats.inspected++;
 	f->detection_packets++;
@@ -567,7 +567,7 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 		if (e->cfg.cb.flow_update)
 			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
 	}
-	more = quic_step(e, f, p, side);
+	more = engine_quic_step(e, f, p, side);
 	if (f->finish_req) {
 		inspection_end(e, f, FLOW_END_DECIDED);
 		res->done_now = true;
@@ -580,7 +580,7 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 	}
 }
 
-static void flow_start(struct engine *e, struct flow *f, uint8_t side)
+static void engine_flow_start(struct engine *e, struct flow *f, uint8_t side)
 {
 	f->init_side = side;
 	f->state = FLOW_INSPECTING;
@@ -593,7 +593,7 @@ static void flow_start(struct engine *e, struct flow *f, uint8_t side)
 	dpi_flow_extra(f->dpi)->owner = f;
 }
 
-static void flow_account(struct flow *f, const struct pkt *p, uint8_t side)
+static void engine_flow_account(struct flow *f, const struct pkt *p, uint8_t side)
 {
 	f->packets[side]++;
 	f->bytes[side] += p->ip_len;
@@ -649,8 +649,8 @@ void engine_inspect(struct engine *e, struct engine_result *res)
 	if (!f)
 		return;
 	if (res->created)
-		flow_start(e, f, res->side);
-	flow_account(f, &res->pkt, res->side);
+		engine_flow_start(e, f, res->side);
+	engine_flow_account(f, &res->pkt, res->side);
 	flow_touch(e->flows, f, now_ms);
 	learn_dns(e, res, now_ms);
 	if (f->state == FLOW_INSPECTING)

@@ -44,7 +44,7 @@ static void kv_u16hex(struct jsonw *w, const char *name, size_t len, uint16_t v)
 	jsonw_str(w, buf, sizeof(buf));
 }
 
-static void json_names_list(struct jsonw *w, const char *name, size_t len, const char *list)
+static void flowjson_names_list(struct jsonw *w, const char *name, size_t len, const char *list)
 {
 	const char *p = list;
 
@@ -60,7 +60,7 @@ static void json_names_list(struct jsonw *w, const char *name, size_t len, const
 	jsonw_array_close(w);
 }
 
-static void json_ssl(struct jsonw *w, const struct flow_meta *m)
+static void flowjson_ssl(struct jsonw *w, const struct flow_meta *m)
 {
 	jsonw_name(w, "ssl");
 	jsonw_map_open(w);
@@ -75,13 +75,13 @@ static void json_ssl(struct jsonw *w, const struct flow_meta *m)
 	jsonw_kv_str(w, "subject_dn", m->cert_subject);
 	jsonw_kv_str(w, "issuer_dn", m->cert_issuer);
 	if (m->cert_names)
-		json_names_list(w, JSONW_NAME("alt_names"), m->cert_names);
+		flowjson_names_list(w, JSONW_NAME("alt_names"), m->cert_names);
 	if (m->cert_sha1)
 		kv_hex(w, JSONW_NAME("cert_fingerprint"), m->cert_sha1, 20, ':');
 	jsonw_map_close(w);
 }
 
-static void json_http(struct jsonw *w, const struct flow_meta *m)
+static void flowjson_http(struct jsonw *w, const struct flow_meta *m)
 {
 	jsonw_name(w, "http");
 	jsonw_map_open(w);
@@ -94,7 +94,7 @@ static void json_http(struct jsonw *w, const struct flow_meta *m)
 	jsonw_map_close(w);
 }
 
-static void json_dns(struct jsonw *w, const char *name, size_t len, const struct flow_meta *m)
+static void flowjson_dns(struct jsonw *w, const char *name, size_t len, const struct flow_meta *m)
 {
 	unsigned i;
 
@@ -115,16 +115,16 @@ static void json_dns(struct jsonw *w, const char *name, size_t len, const struct
 	jsonw_map_close(w);
 }
 
-static void json_meta(struct jsonw *w, const struct flow_meta *m)
+static void flowjson_meta(struct jsonw *w, const struct flow_meta *m)
 {
 	if (m->is_tls)
-		json_ssl(w, m);
+		flowjson_ssl(w, m);
 	if (m->is_http || m->http_url || m->http_user_agent)
-		json_http(w, m);
+		flowjson_http(w, m);
 	if (m->is_dns)
-		json_dns(w, JSONW_NAME("dns"), m);
+		flowjson_dns(w, JSONW_NAME("dns"), m);
 	if (m->is_mdns)
-		json_dns(w, JSONW_NAME("mdns"), m);
+		flowjson_dns(w, JSONW_NAME("mdns"), m);
 	if (m->is_dhcp) {
 		jsonw_name(w, "dhcp");
 		jsonw_map_open(w);
@@ -153,7 +153,7 @@ void __flowjson_kv_mac(struct jsonw *w, const char *name, size_t len, const uint
 	kv_hex(w, name, len, mac, 6, ':');
 }
 
-static void json_mac(struct jsonw *w, const char *name, size_t len, const uint8_t *mac)
+static void flowjson_mac(struct jsonw *w, const char *name, size_t len, const uint8_t *mac)
 {
 	static const uint8_t none[6];
 
@@ -162,7 +162,7 @@ static void json_mac(struct jsonw *w, const char *name, size_t len, const uint8_
 		__flowjson_kv_mac(w, name, len, mac);
 }
 
-static void json_detection(struct jsonw *w, struct engine *e, const struct flow *f)
+static void flowjson_detection(struct jsonw *w, struct engine *e, const struct flow *f)
 {
 	const char *app = engine_app_tag(e, f);
 	uint8_t srv = (uint8_t)!f->init_side;
@@ -200,11 +200,11 @@ void flowjson_open(struct jsonw *w, struct engine *e, const struct flow *f)
 	kv_ip(w, JSONW_NAME("other_ip"), f->key.family, f->key.addr[o]);
 	jsonw_kv_int(w, "other_port", f->key.port[o]);
 	if (f->has_mac) {
-		json_mac(w, JSONW_NAME("local_mac"), f->mac[l]);
-		json_mac(w, JSONW_NAME("other_mac"), f->mac[o]);
+		flowjson_mac(w, JSONW_NAME("local_mac"), f->mac[l]);
+		flowjson_mac(w, JSONW_NAME("other_mac"), f->mac[o]);
 	}
 	jsonw_kv_bool(w, "local_origin", l == f->init_side);
-	json_detection(w, e, f);
+	flowjson_detection(w, e, f);
 	jsonw_kv_str(w, "host_server_name", f->host[0] ? f->host : NULL);
 	jsonw_kv_int(w, "first_seen_at", (long long)f->first_seen);
 	jsonw_kv_int(w, "last_seen_at", (long long)f->last_seen);
@@ -213,7 +213,7 @@ void flowjson_open(struct jsonw *w, struct engine *e, const struct flow *f)
 	jsonw_kv_int(w, "local_bytes", (long long)f->bytes[l]);
 	jsonw_kv_int(w, "other_bytes", (long long)f->bytes[o]);
 	if (!engine_flow_meta(e, f, &m))
-		json_meta(w, &m);
+		flowjson_meta(w, &m);
 }
 
 void flowjson_close(struct jsonw *w)

@@ -33,15 +33,15 @@ struct nfqueue {
 };
 
 /* Consecutive packets with the same verdict, sent as one message. */
-struct verdict_run {
+struct nfqueue_run {
 	uint32_t first_id, last_id, count;
 	struct nfqueue_verdict v;
 };
 
-struct verdict_out {
+struct nfqueue_out {
 	char buf[NFQ_VERDICT_BUF];	/* on the stack of nfqueue_receive() */
 	size_t len;
-	struct verdict_run run;
+	struct nfqueue_run run;
 };
 
 void nfqueue_opts_defaults(struct nfqueue_opts *o)
@@ -238,7 +238,7 @@ static uint64_t mono_ns(void)
 
 /* ---- verdicts ------------------------------------------------------- */
 
-static void verdict_send(struct nfqueue *q, struct verdict_out *out)
+static void nfqueue_verdict_send(struct nfqueue *q, struct nfqueue_out *out)
 {
 	if (!out->len)
 		return;
@@ -249,15 +249,15 @@ static void verdict_send(struct nfqueue *q, struct verdict_out *out)
 
 /* Appends the pending run as one message: a plain verdict for one packet,
  * a batch verdict (every id up to last_id) for more. */
-static void verdict_flush_run(struct nfqueue *q, struct verdict_out *out)
+static void nfqueue_verdict_flush(struct nfqueue *q, struct nfqueue_out *out)
 {
-	struct verdict_run *r = &out->run;
+	struct nfqueue_run *r = &out->run;
 	struct nlmsghdr *nlh;
 
 	if (!r->count)
 		return;
 	if (out->len + 128 > sizeof(out->buf))
-		verdict_send(q, out);
+		nfqueue_verdict_send(q, out);
 	nlh = nfq_nlmsg_put(out->buf + out->len, r->count > 1 ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT,
 			    q->num);
 	nfq_nlmsg_verdict_put(nlh, (int)r->last_id, (int)r->v.verdict);
@@ -275,19 +275,20 @@ static void verdict_flush_run(struct nfqueue *q, struct verdict_out *out)
 	r->count = 0;
 }
 
-static bool verdict_same(const struct nfqueue_verdict *a, const struct nfqueue_verdict *b)
+static bool nfqueue_verdict_same(const struct nfqueue_verdict *a, const struct nfqueue_verdict *b)
 {
 	return a->verdict == b->verdict && a->set_mark == b->set_mark && (!a->set_mark || a->mark == b->mark);
 }
 
-static void verdict_add(struct nfqueue *q, struct verdict_out *out, uint32_t id, const struct nfqueue_verdict *v)
+static void nfqueue_verdict_add(struct nfqueue *q, struct nfqueue_out *out, uint32_t id,
+				const struct nfqueue_verdict *v)
 {
-	struct verdict_run *r = &out->run;
+	struct nfqueue_run *r = &out->run;
 
 	/* ids arrive in order; a gap (a packet lost to ENOBUFS) ends a run so
 	 * a batch never speaks for a packet we did not see */
-	if (r->count && (!verdict_same(&r->v, v) || id != r->last_id + 1))
-		verdict_flush_run(q, out);
+	if (r->count && (!nfqueue_verdict_same(&r->v, v) || id != r->last_id + 1))
+		nfqueue_verdict_flush(q, out);
 	if (!r->count) {
 		r->first_id = id;
 		r->v = *v;
@@ -329,7 +330,7 @@ static int nfqueue_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int ct_attr_cb(const struct nlattr *a, void *data)
+static int nfqueue_ct_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **mark = data;
 
@@ -362,7 +363,7 @@ static void nfqueue_fill_pkt(const struct nlattr **tb, struct nfqueue_pkt *p)
 			p->has_hwaddr = true;
 		}
 	}
-	if (tb[NFQA_CT] && mnl_attr_parse_nested(tb[NFQA_CT], ct_attr_cb, &mark) >= 0 && mark) {
+	if (tb[NFQA_CT] && mnl_attr_parse_nested(tb[NFQA_CT], nfqueue_ct_attr_cb, &mark) >= 0 && mark) {
 		p->ct_mark = ntohl(mnl_attr_get_u32(mark));
 		p->has_ct = true;
 	}
@@ -380,7 +381,7 @@ int nfqueue_parse(const struct nlmsghdr *nlh, struct nfqueue_pkt *p)
 }
 
 static void nfqueue_handle_msg(struct nfqueue *q, const struct nlmsghdr *nlh, nfqueue_handler fn, void *user,
-			   struct verdict_out *out)
+			   struct nfqueue_out *out)
 {
 	struct nfqueue_verdict v = { .verdict = NF_ACCEPT };
 	struct nfqueue_pkt p;
@@ -396,11 +397,12 @@ static void nfqueue_handle_msg(struct nfqueue *q, const struct nlmsghdr *nlh, nf
 		fn(user, &p, &v);
 	else
 		q->st.malformed++;
-	verdict_add(q, out, p.id, &v);
+	nfqueue_verdict_add(q, out, p.id, &v);
 }
 
 /* Walks one datagram; messages we do not expect are skipped, never fatal. */
-static int nfqueue_handle_buf(struct nfqueue *q, size_t len, nfqueue_handler fn, void *user, struct verdict_out *out)
+static int nfqueue_handle_buf(struct nfqueue *q, size_t len, nfqueue_handler fn, void *user,
+			      struct nfqueue_out *out)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->buf;
 	int n = 0;
@@ -463,7 +465,7 @@ static void recv_times_account(struct nfqueue *q, const struct recv_times *rt)
  * wait short. */
 int nfqueue_receive(struct nfqueue *q, nfqueue_handler fn, void *user)
 {
-	struct verdict_out out;
+	struct nfqueue_out out;
 	struct recv_times rt;
 	int total = 0, i;
 	ssize_t len;
@@ -488,8 +490,8 @@ int nfqueue_receive(struct nfqueue *q, nfqueue_handler fn, void *user)
 		rt.n[rt.count] = nfqueue_handle_buf(q, (size_t)len, fn, user, &out);
 		total += rt.n[rt.count++];
 	}
-	verdict_flush_run(q, &out);
-	verdict_send(q, &out);
+	nfqueue_verdict_flush(q, &out);
+	nfqueue_verdict_send(q, &out);
 	recv_times_account(q, &rt);
 	return total;
 }

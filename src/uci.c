@@ -116,12 +116,12 @@ void uci_err_format(const struct uci_err *err, char *buf, size_t size)
 
 /* ---- cursor ---- */
 
-static char cur_at(const struct uci_cur *c, size_t at)
+static char uci_cur_at(const struct uci_cur *c, size_t at)
 {
 	return at < c->lend ? c->buf[at] : 0;
 }
 
-static void cur_put(struct uci_cur *c, size_t at, char v)
+static void uci_cur_put(struct uci_cur *c, size_t at, char v)
 {
 	/* never touch the lines not read yet; buf[len] is our own NUL */
 	if (at < c->lend || at == c->len)
@@ -134,9 +134,9 @@ static int is_space(char ch)
 	       ch == '\f' || ch == '\r';
 }
 
-static void cur_skip_ws(struct uci_cur *c)
+static void uci_cur_skip_ws(struct uci_cur *c)
 {
-	while (is_space(cur_at(c, c->pos)))
+	while (is_space(uci_cur_at(c, c->pos)))
 		c->pos++;
 }
 
@@ -144,7 +144,7 @@ static void cur_skip_ws(struct uci_cur *c)
  * Copy the byte at pos down to *target: in-place unquoting.  Callers have
  * just read a non-zero byte at pos, so pos < lend, and target <= pos.
  */
-static void cur_addc(struct uci_cur *c, size_t *target)
+static void uci_cur_addc(struct uci_cur *c, size_t *target)
 {
 	c->buf[(*target)++] = c->buf[c->pos++];
 }
@@ -180,9 +180,9 @@ static int parse_backslash(struct uci_parser *ps)
 	struct uci_cur *c = &ps->c;
 	char ch;
 
-	ch = cur_at(c, ++c->pos);
-	if (ch == '\r' && cur_at(c, c->pos + 1) == '\n' &&
-	    !cur_at(c, c->pos + 2))
+	ch = uci_cur_at(c, ++c->pos);
+	if (ch == '\r' && uci_cur_at(c, c->pos + 1) == '\n' &&
+	    !uci_cur_at(c, c->pos + 2))
 		c->pos += 2;
 	else if (ch == '\n')
 		c->pos += 1;
@@ -200,7 +200,7 @@ static int parse_quoted(struct uci_parser *ps, size_t *target, char q)
 	int r;
 
 	for (;;) {
-		ch = cur_at(c, c->pos);
+		ch = uci_cur_at(c, c->pos);
 		if (ch == q) {
 			c->pos++;
 			return 0;
@@ -208,7 +208,7 @@ static int parse_quoted(struct uci_parser *ps, size_t *target, char q)
 		if (!ch) {
 			if (line_extend(ps) < 0)
 				return -1;
-			if (!cur_at(c, c->pos))
+			if (!uci_cur_at(c, c->pos))
 				return perr(ps, open, q == '"' ?
 					    "EOF with unterminated \"" :
 					    "EOF with unterminated '");
@@ -222,7 +222,7 @@ static int parse_quoted(struct uci_parser *ps, size_t *target, char q)
 				continue;
 			}
 		}
-		cur_addc(c, target);
+		uci_cur_addc(c, target);
 	}
 }
 
@@ -230,7 +230,7 @@ static int parse_quoted(struct uci_parser *ps, size_t *target, char q)
 static int parse_str_step(struct uci_parser *ps, size_t *target, int *next)
 {
 	struct uci_cur *c = &ps->c;
-	char ch = cur_at(c, c->pos);
+	char ch = uci_cur_at(c, c->pos);
 	int r;
 
 	switch (ch) {
@@ -238,7 +238,7 @@ static int parse_str_step(struct uci_parser *ps, size_t *target, int *next)
 	case '"':
 		return parse_quoted(ps, target, ch);
 	case '#':		/* a comment ends the line, even mid-token */
-		cur_put(c, c->pos, 0);
+		uci_cur_put(c, c->pos, 0);
 		return 1;
 	case 0:
 		return 1;
@@ -251,7 +251,7 @@ static int parse_str_step(struct uci_parser *ps, size_t *target, int *next)
 			return r;
 		/* fall through */
 	default:
-		cur_addc(c, target);
+		uci_cur_addc(c, target);
 		return 0;
 	}
 }
@@ -268,11 +268,11 @@ static int parse_str(struct uci_parser *ps, size_t *target)
 			return -1;
 		if (r > 0)
 			break;
-	} while (cur_at(c, c->pos) && !is_space(cur_at(c, c->pos)));
+	} while (uci_cur_at(c, c->pos) && !is_space(uci_cur_at(c, c->pos)));
 	/* skip the whitespace that ended the token, not a ';' */
-	if (cur_at(c, c->pos) && next)
+	if (uci_cur_at(c, c->pos) && next)
 		c->pos++;
-	cur_put(c, *target, 0);
+	uci_cur_put(c, *target, 0);
 	return 0;
 }
 
@@ -306,10 +306,10 @@ static int next_arg(struct uci_parser *ps, int required, enum arg_kind kind,
 	struct uci_cur *c = &ps->c;
 	size_t target;
 
-	cur_skip_ws(c);
+	uci_cur_skip_ws(c);
 	t->off = target = c->pos;
-	if (cur_at(c, c->pos) == ';') {
-		cur_put(c, c->pos++, 0);
+	if (uci_cur_at(c, c->pos) == ';') {
+		uci_cur_put(c, c->pos++, 0);
 	} else if (parse_str(ps, &target)) {
 		return -1;
 	}
@@ -329,7 +329,7 @@ static int assert_eol(struct uci_parser *ps)
 {
 	struct uci_tok t;
 
-	cur_skip_ws(&ps->c);
+	uci_cur_skip_ws(&ps->c);
 	if (next_arg(ps, 0, ARG_VALUE, &t))
 		return -1;
 	return t.len ? perr(ps, t.off, "too many arguments") : 0;
@@ -594,15 +594,15 @@ static int kw_next(struct uci_cur *c, size_t *w, size_t *end)
 {
 	size_t i = c->pos;
 
-	while (cur_at(c, i) == ' ' || cur_at(c, i) == '\t')
+	while (uci_cur_at(c, i) == ' ' || uci_cur_at(c, i) == '\t')
 		i++;
-	if (!cur_at(c, i))
+	if (!uci_cur_at(c, i))
 		return 0;
 	*w = i;
-	while (cur_at(c, i) && cur_at(c, i) != ' ' && cur_at(c, i) != '\t')
+	while (uci_cur_at(c, i) && uci_cur_at(c, i) != ' ' && uci_cur_at(c, i) != '\t')
 		i++;
-	if (cur_at(c, i))
-		cur_put(c, i, 0);
+	if (uci_cur_at(c, i))
+		uci_cur_put(c, i, 0);
 	*end = i;
 	return 1;
 }
@@ -612,7 +612,7 @@ static int parse_line(struct uci_parser *ps)
 {
 	size_t w, end;
 
-	cur_skip_ws(&ps->c);
+	uci_cur_skip_ws(&ps->c);
 	while (kw_next(&ps->c, &w, &end)) {
 		if (ps->c.buf[w] == '#')
 			return 0;
