@@ -113,20 +113,40 @@ static int cmd_apps_json_flush(yajl_gen g)
 	return 0;
 }
 
+/* --json: a generator with the list's array open; NULL for a table. -1 if
+ * out of memory. */
+static int cmd_apps_array_open(const struct apps_opts *o, yajl_gen *g)
+{
+	*g = NULL;
+	if (!o->json)
+		return 0;
+	if (!(*g = json_gen_new()))
+		return -1;
+	yajl_gen_array_open(*g);
+	return 0;
+}
+
+/* Prints the JSON array; nothing for a table. */
+static int cmd_apps_array_close(yajl_gen g)
+{
+	if (!g)
+		return 0;
+	yajl_gen_array_close(g);
+	return cmd_apps_json_flush(g);
+}
+
 static int cmd_apps_list(const struct apps_db *db, const struct apps_opts *o)
 {
 	int cat = -1;
-	yajl_gen g = NULL;
+	yajl_gen g;
 	size_t i;
 
 	if (o->category && (cat = apps_category_find(db, o->category)) < 0) {
 		fprintf(stderr, "netify apps: unknown category '%s'\n", o->category);
 		return 1;
 	}
-	if (o->json && !(g = json_gen_new()))
+	if (cmd_apps_array_open(o, &g) < 0)
 		return 1;
-	if (g)
-		yajl_gen_array_open(g);
 	for (i = 0; i < apps_count(db); i++) {
 		const struct apps_app *a = apps_at(db, i);
 
@@ -138,21 +158,16 @@ static int cmd_apps_list(const struct apps_db *db, const struct apps_opts *o)
 			printf("%-7d %-24s %-16s %s\n", a->id, a->tag,
 			       cmd_apps_cat_tag(db, a->category), a->label);
 	}
-	if (!g)
-		return 0;
-	yajl_gen_array_close(g);
-	return cmd_apps_json_flush(g);
+	return cmd_apps_array_close(g);
 }
 
 static int cmd_apps_categories(const struct apps_db *db, const struct apps_opts *o)
 {
-	yajl_gen g = NULL;
+	yajl_gen g;
 	size_t i;
 
-	if (o->json && !(g = json_gen_new()))
+	if (cmd_apps_array_open(o, &g) < 0)
 		return 1;
-	if (g)
-		yajl_gen_array_open(g);
 	for (i = 0; i < apps_category_count(db); i++) {
 		const struct apps_category *c = apps_category_at(db, i);
 
@@ -165,10 +180,7 @@ static int cmd_apps_categories(const struct apps_db *db, const struct apps_opts 
 		json_kv_str(g, "name", c->label);
 		yajl_gen_map_close(g);
 	}
-	if (!g)
-		return 0;
-	yajl_gen_array_close(g);
-	return cmd_apps_json_flush(g);
+	return cmd_apps_array_close(g);
 }
 
 static void cmd_apps_lookup_json(const struct apps_db *db, const char *query,

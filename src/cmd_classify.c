@@ -119,12 +119,34 @@ static void print_tally(const char *title, struct tally *t)
 	printf("\n");
 }
 
+static const char *decode_name(int i)
+{
+	return decode_status_name((enum decode_status)i);
+}
+
+static const char *end_name(int i)
+{
+	return flow_end_name((enum flow_end)i);
+}
+
+/* A map of counters v[first..n), each named by name(i). */
+static void print_counts(yajl_gen g, const char *key, const char *(*name)(int), const uint64_t *v,
+			 int first, int n)
+{
+	int i;
+
+	json_key(g, key);
+	yajl_gen_map_open(g);
+	for (i = first; i < n; i++)
+		json_kv_int(g, name(i), (long long)v[i]);
+	yajl_gen_map_close(g);
+}
+
 static void print_summary(struct classify *c, unsigned captures, unsigned failed, double secs)
 {
 	const struct engine_stats *st = engine_stats(c->engine);
 	const struct flow_stats *fs = engine_flow_stats(c->engine);
 	yajl_gen g = c->gen;
-	int i;
 
 	yajl_gen_map_open(g);
 	json_kv_str(g, "type", "summary");
@@ -132,18 +154,10 @@ static void print_summary(struct classify *c, unsigned captures, unsigned failed
 	json_kv_int(g, "captures_failed", failed);
 	json_kv_int(g, "packets", (long long)st->packets);
 	json_kv_int(g, "bytes", (long long)st->bytes);
-	json_key(g, "decode");
-	yajl_gen_map_open(g);
-	for (i = 0; i < __DECODE_MAX; i++)
-		json_kv_int(g, decode_status_name((enum decode_status)i), (long long)st->decode[i]);
-	yajl_gen_map_close(g);
+	print_counts(g, "decode", decode_name, st->decode, 0, __DECODE_MAX);
 	json_kv_int(g, "packets_inspected", (long long)st->inspected);
 	json_kv_int(g, "flows", (long long)fs->inserts);
-	json_key(g, "flows_done");
-	yajl_gen_map_open(g);
-	for (i = 1; i < __FLOW_END_MAX; i++)
-		json_kv_int(g, flow_end_name((enum flow_end)i), (long long)st->flows_done[i]);
-	yajl_gen_map_close(g);
+	print_counts(g, "flows_done", end_name, st->flows_done, 1, __FLOW_END_MAX);
 	json_kv_int(g, "flows_evicted", (long long)fs->evictions);
 	json_kv_int(g, "flows_evicted_inspecting", (long long)fs->evict_inspecting);
 	json_kv_int(g, "elapsed_ms", (long long)(secs * 1000));

@@ -3,13 +3,19 @@
 #include "flowevent.h"
 #include "flowjson.h"
 
+/* What the winning rule said. */
+static void flowevent_rule(struct jsonw *j, const struct flowevent_outcome *o)
+{
+	jsonw_kv_str(j, "rule", o->rule);
+	jsonw_kv_str(j, "action", o->action);
+	jsonw_kv_str(j, "class", o->class_name);
+}
+
 static void flowevent_outcome(struct jsonw *j, const struct flowevent_outcome *o)
 {
 	jsonw_name(j, "netify");
 	jsonw_map_open(j);
-	jsonw_kv_str(j, "rule", o->rule);
-	jsonw_kv_str(j, "action", o->action);
-	jsonw_kv_str(j, "class", o->class_name);
+	flowevent_rule(j, o);
 	jsonw_kv_bool(j, "blocked", o->blocked);
 	if (o->has_mark)
 		jsonw_kv_int(j, "mark", o->mark);
