@@ -1,12 +1,10 @@
-/* Monitor stream and control transport: listeners, the io thread's epoll
- * loop, per-client buffers, framing, periodic status and json_save. */
+/* Monitor stream and control transport: the io thread's epoll loop,
+ * per-client buffers, framing, control connections, periodic status.
+ * Listeners are monitor_listen.c, the files it writes monitor_files.c. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -16,84 +14,20 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "control.h"
-#include "evring.h"
 #include "json.h"
-#include "monitor.h"
+#include "monitor_int.h"
 
-#define MON_LISTEN_MAX	(2 + MONITOR_TCP_MAX)
 #define MON_BATCH	256	/* events per loop turn, so timers and accepts run */
 #define MON_EPOLL_MAX	64
 #define MON_READ_CHUNK	4096
 #define MON_CONTROL_OUT_MAX (256u * 1024u * 1024u)	/* bytes of replies queued */
-#define MON_CAP_SLOTS_MAX 256	/* capture files in flight */
 
-enum mon_ep_type { EP_WAKE, EP_TIMER, EP_LISTEN, EP_CLIENT };
-
-/* What an epoll event points at. */
-struct mon_ep {
-	enum mon_ep_type type;
-	int fd;
-};
-
-struct mon_listener {
-	struct mon_ep ep;
-	enum monitor_framing framing;
-	bool control;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* Unix: unlinked at free */
-};
-
-struct mon_client {
-	struct mon_ep ep;
-	enum monitor_framing framing;
-	bool control;
-	bool in_use;
-	bool close_after_flush;
-	bool want_out;			/* EPOLLOUT armed */
-	uint8_t *out;
-	size_t off, len, cap;		/* pending bytes are out[off..off+len) */
-	char *in;			/* control: partial request line */
-	size_t in_len;
-};
-
-#define CNT(m, f) ((m)->cnt.f)
-#define CNT_ADD(m, f, n) atomic_fetch_add_explicit(&(m)->cnt.f, (n), memory_order_relaxed)
-
-struct monitor {
-	struct monitor_cfg cfg;
-	struct monitor_ops ops;
-	void *ctx;
-	struct evring *ring;
-	struct evring *cap_ring;	/* unknown-flow pcaps; NULL when off */
-	_Atomic unsigned cap_claimed;	/* files promised (towards capture_max_files) */
-	_Atomic uint64_t cap_skipped;
-	unsigned cap_seq;		/* files written (io thread): keeps names unique */
-	int epfd;
-	struct mon_ep wake;		/* eventfd: events queued or stop */
-	struct mon_ep timer;		/* timerfd: status interval */
-	struct mon_listener listeners[MON_LISTEN_MAX];
-	unsigned n_listeners;
-	struct mon_client *clients;	/* max_clients stream + control slots */
-	unsigned n_slots;
-	pthread_t thread;
-	bool running;
-	_Atomic int stop;
-	_Atomic int sleeping;		/* io thread is (about to be) in epoll_wait */
-	uint64_t started_ms;
-	struct {
-		_Atomic uint64_t events_sent, bytes_sent, clients, clients_total, clients_slow,
-			clients_rejected, junk_bytes, control_requests, control_rejected,
-			status_sent, json_save_errors, captures;
-	} cnt;
-};
-
-static uint64_t mon_now_ms(void)
+uint64_t mon_now_ms(void)
 {
 	struct timespec ts;
 
@@ -134,233 +68,6 @@ size_t monitor_frame_header(enum monitor_framing framing, size_t len, char *buf)
 	 * also one line for readers that ignore the header */
 	n = snprintf(buf, 32, "{\"length\":%zu}\n", len + 1);
 	return n > 0 && n < 32 ? (size_t)n : 0;
-}
-
-/* ---- addresses ---- */
-
-static int mon_parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-/* Splits "host:port" / "[v6]:port" / "port" into host (may be "") and port. */
-static int mon_split_hostport(const char *s, char *host, size_t hostlen, const char **port)
-{
-	const char *colon;
-	size_t hl;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -1;
-		hl = (size_t)(close - s - 1);
-		s++;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon) {
-			host[0] = '\0';
-			*port = s;
-			return 0;
-		}
-		hl = (size_t)(colon - s);
-	}
-	if (hl >= hostlen)
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	*port = colon + 1;
-	return 0;
-}
-
-int monitor_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *sslen)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port;
-	uint16_t p;
-
-	memset(ss, 0, sizeof(*ss));
-	if (!s || mon_split_hostport(s, host, sizeof(host), &port) || mon_parse_port(port, &p))
-		goto out_inval;
-	if (!host[0] || !strcmp(host, "localhost"))
-		strcpy(host, "127.0.0.1");	/* loopback unless told otherwise */
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(p);
-		*sslen = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(p);
-		*sslen = sizeof(*in6);
-		return 0;
-	}
-out_inval:
-	errno = EINVAL;
-	return -1;
-}
-
-/* ---- listeners ---- */
-
-static int mon_listen_tcp(struct mon_listener *l, const char *addr)
-{
-	struct sockaddr_storage ss;
-	unsigned sslen;
-	int one = 1, fd;
-
-	if (monitor_parse_addr(addr, &ss, &sslen) < 0)
-		return -1;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, 64) < 0)
-		goto out_close;
-	l->ep.fd = fd;
-	return 0;
-
-out_close:
-	one = errno;
-	close(fd);
-	errno = one;
-	return -1;
-}
-
-/* A socket file left by a daemon that died is removed; one a live daemon
- * answers on is not (EADDRINUSE), so two daemons never steal each other's. */
-static int mon_unix_clear(const struct sockaddr_un *sun)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sun->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	if (r == 0) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	return unlink(sun->sun_path);
-}
-
-static int mon_unix_perms(const struct monitor_cfg *cfg, const char *path)
-{
-	struct group gr, *res = NULL;
-	char buf[1024];
-
-	if (cfg->group && cfg->group[0]) {
-		if (getgrnam_r(cfg->group, &gr, buf, sizeof(buf), &res) || !res) {
-			errno = ENOENT;
-			return -1;
-		}
-		if (chown(path, (uid_t)-1, res->gr_gid) < 0)
-			return -1;
-	}
-	return chmod(path, cfg->mode);
-}
-
-/* Creates the socket's directory (one level, as /var/run/netify). */
-static void mon_unix_mkdir(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-}
-
-static int mon_listen_unix(const struct monitor_cfg *cfg, struct mon_listener *l, const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, e;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	mon_unix_mkdir(path);
-	if (mon_unix_clear(&sun) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		goto out_close;
-	strcpy(l->path, path);
-	if (mon_unix_perms(cfg, path) < 0 || listen(fd, 64) < 0)
-		goto out_unlink;
-	l->ep.fd = fd;
-	return 0;
-
-out_unlink:
-	e = errno;
-	unlink(path);
-	l->path[0] = '\0';
-	errno = e;
-out_close:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
-
-static int mon_listener_add(struct monitor *m, const char *unix_path, const char *tcp,
-			    enum monitor_framing framing, bool control)
-{
-	struct mon_listener *l = &m->listeners[m->n_listeners];
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &l->ep };
-
-	memset(l, 0, sizeof(*l));
-	l->ep.type = EP_LISTEN;
-	l->ep.fd = -1;
-	l->framing = framing < __MONITOR_FRAMING_MAX ? framing : MONITOR_FRAMING_NDJSON;
-	l->control = control;
-	if (unix_path ? mon_listen_unix(&m->cfg, l, unix_path) : mon_listen_tcp(l, tcp))
-		return -1;
-	m->n_listeners++;
-	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, l->ep.fd, &ev);
-}
-
-static int mon_listeners_open(struct monitor *m)
-{
-	const struct monitor_cfg *c = &m->cfg;
-	unsigned i;
-
-	if (c->unix_path && mon_listener_add(m, c->unix_path, NULL, c->unix_framing, false))
-		return -1;
-	for (i = 0; i < c->n_tcp && i < MONITOR_TCP_MAX; i++)
-		if (mon_listener_add(m, NULL, c->tcp[i], c->tcp_framing[i], false))
-			return -1;
-	if (c->control_path && mon_listener_add(m, c->control_path, NULL, 0, true))
-		return -1;
-	return 0;
 }
 
 /* ---- clients ---- */
@@ -468,7 +175,7 @@ static struct mon_client *mon_client_slot(struct monitor *m, bool control)
 
 /* ---- messages built on the io thread ---- */
 
-static yajl_gen mon_msg_open(const char *type)
+yajl_gen mon_msg_open(const char *type)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 
@@ -484,7 +191,7 @@ static yajl_gen mon_msg_open(const char *type)
 /* Closes the message map; -1 if a callback left JSON that does not parse
  * back (unbalanced, a string refused as invalid UTF-8): clients never see a
  * broken message, the message is skipped. */
-static int mon_msg_close(yajl_gen g, const unsigned char **buf, size_t *len)
+int mon_msg_close(yajl_gen g, const unsigned char **buf, size_t *len)
 {
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_get_buf(g, buf, len) != yajl_gen_status_ok)
@@ -741,63 +448,6 @@ void monitor_stats_json(const struct monitor *m, yajl_gen g)
 	json_kv_int(g, "captures_skipped", (long long)st.captures_skipped);
 }
 
-/* Writes dir/name through a temporary file and rename(), so readers see the
- * old file or the new one, never half of one. */
-static int mon_save_file(const char *dir, const char *name, const unsigned char *buf, size_t len,
-			 bool newline)
-{
-	char tmp[4096], path[4096];
-	ssize_t w;
-	int fd, r = -1;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp))
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	while (len && (w = write(fd, buf, len)) != 0) {
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		buf += w;
-		len -= (size_t)w;
-	}
-	if (!len && (!newline || write(fd, "\n", 1) == 1) && close(fd) == 0) {
-		fd = -1;
-		r = rename(tmp, path);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		unlink(tmp);
-	return r;
-}
-
-static void mon_save_flows(struct monitor *m)
-{
-	const unsigned char *buf;
-	size_t len;
-	yajl_gen g = mon_msg_open("flows");
-
-	if (!g)
-		goto out_error;
-	json_key(g, "flows");
-	yajl_gen_array_open(g);
-	if (m->ops.flows)
-		m->ops.flows(m->ctx, g);
-	yajl_gen_array_close(g);
-	if (mon_msg_close(g, &buf, &len) == 0 &&
-	    mon_save_file(m->cfg.json_save_dir, "flows.json", buf, len, true) == 0) {
-		yajl_gen_free(g);
-		return;
-	}
-	yajl_gen_free(g);
-out_error:
-	CNT_ADD(m, json_save_errors, 1);
-}
-
 static void mon_status(struct monitor *m)
 {
 	const unsigned char *buf;
@@ -823,72 +473,6 @@ static void mon_status(struct monitor *m)
 	yajl_gen_free(g);
 	if (m->cfg.json_save_dir)
 		mon_save_flows(m);
-}
-
-/* ---- unknown-flow captures ---- */
-
-static void mon_kick(struct monitor *m);
-
-static uint32_t mon_cap_slots(const struct monitor_cfg *c)
-{
-	if (c->capture_max_files < 8)
-		return 8;
-	return c->capture_max_files < MON_CAP_SLOTS_MAX ? c->capture_max_files : MON_CAP_SLOTS_MAX;
-}
-
-int monitor_capture(struct monitor *m, uint32_t flow_id, const uint8_t *file, size_t len)
-{
-	uint64_t ticket;
-	uint8_t *slot;
-
-	if (!m->cap_ring)
-		return -1;
-	if (len > m->cfg.capture_max_bytes)
-		goto out_skip;
-	if (atomic_fetch_add(&m->cap_claimed, 1) >= m->cfg.capture_max_files)
-		goto out_skip;
-	slot = evring_reserve(m->cap_ring, &ticket);
-	if (!slot) {
-		atomic_fetch_sub(&m->cap_claimed, 1);	/* no file: give the place back */
-		goto out_skip;
-	}
-	memcpy(slot, &flow_id, sizeof(flow_id));
-	memcpy(slot + sizeof(flow_id), file, len);
-	evring_commit(m->cap_ring, ticket, sizeof(flow_id) + len);
-	mon_kick(m);
-	return 0;
-
-out_skip:
-	atomic_fetch_add_explicit(&m->cap_skipped, 1, memory_order_relaxed);
-	return -1;
-}
-
-static void mon_capture_write(struct monitor *m, const uint8_t *msg, size_t len)
-{
-	char name[64];
-	uint32_t flow_id;
-
-	memcpy(&flow_id, msg, sizeof(flow_id));
-	/* flow ids are per worker and one drain writes several files in the
-	 * same millisecond: the sequence number keeps two flows apart */
-	snprintf(name, sizeof(name), "unknown-%u-%llu-%u.pcap", flow_id,
-		 (unsigned long long)mon_now_ms(), ++m->cap_seq);
-	if (mon_save_file(m->cfg.capture_dir, name, msg + sizeof(flow_id),
-			  len - sizeof(flow_id), false) == 0)
-		CNT_ADD(m, captures, 1);
-	else
-		atomic_fetch_add_explicit(&m->cap_skipped, 1, memory_order_relaxed);
-}
-
-static void mon_capture_drain(struct monitor *m)
-{
-	const void *msg;
-	size_t len;
-
-	while (m->cap_ring && (msg = evring_peek(m->cap_ring, &len))) {
-		mon_capture_write(m, msg, len);
-		evring_pop(m->cap_ring);
-	}
 }
 
 /* ---- the io thread ---- */
@@ -976,7 +560,7 @@ static void *mon_thread(void *arg)
 }
 
 /* After a push: wakes the io thread only if it went to sleep for good. */
-static void mon_kick(struct monitor *m)
+void mon_kick(struct monitor *m)
 {
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&m->sleeping, memory_order_relaxed) &&
