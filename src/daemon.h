@@ -4,11 +4,16 @@
  * and nDPI state); the kernel's queue balancing is flow-symmetric, so a
  * flow always lands on the same worker. The main thread owns the nft
  * table, signals (SIGHUP reload, SIGTERM/SIGINT exit, SIGUSR1 counters to
- * the log) and the monitor; workers never block on anything but their
- * queue socket.
+ * the log) and the monitor. A worker waits on its queue socket, and
+ * otherwise only briefly: a blocked flow's block-set entry goes through
+ * the one nftables socket (a mutex shared with the other workers and a
+ * reload, then one netlink send), a DNS answer is copied into the other
+ * workers' inboxes under their locks, and a reload or a schedule change
+ * rewrites live flows' conntrack marks over the worker's own socket.
  *
- * Replay mode runs the same per-packet path (engine, policy, verdict
- * computation, JSON events) on a capture file, without any kernel state.
+ * Replay mode runs the same per-packet path (worker.c: engine, policy,
+ * verdict computation, captures, JSON events) on a capture file, without
+ * any kernel state.
  */
 #ifndef NETIFY_DAEMON_H
 #define NETIFY_DAEMON_H
