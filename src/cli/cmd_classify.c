@@ -119,12 +119,12 @@ static void print_tally(const char *title, struct tally *t)
 	printf("\n");
 }
 
-static const char *decode_name(int i)
+static const char *summary_decode_name(int i)
 {
 	return decode_status_name((enum decode_status)i);
 }
 
-static const char *end_name(int i)
+static const char *summary_end_name(int i)
 {
 	return flow_end_name((enum flow_end)i);
 }
@@ -154,10 +154,10 @@ static void print_summary(struct classify *c, unsigned captures, unsigned failed
 	json_kv_int(g, "captures_failed", failed);
 	json_kv_int(g, "packets", (long long)st->packets);
 	json_kv_int(g, "bytes", (long long)st->bytes);
-	print_counts(g, "decode", decode_name, st->decode, 0, __DECODE_MAX);
+	print_counts(g, "decode", summary_decode_name, st->decode, 0, __DECODE_MAX);
 	json_kv_int(g, "packets_inspected", (long long)st->inspected);
 	json_kv_int(g, "flows", (long long)fs->inserts);
-	print_counts(g, "flows_done", end_name, st->flows_done, 1, __FLOW_END_MAX);
+	print_counts(g, "flows_done", summary_end_name, st->flows_done, 1, __FLOW_END_MAX);
 	json_kv_int(g, "flows_evicted", (long long)fs->evictions);
 	json_kv_int(g, "flows_evicted_inspecting", (long long)fs->evict_inspecting);
 	json_kv_int(g, "elapsed_ms", (long long)(secs * 1000));
