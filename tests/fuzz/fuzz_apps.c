@@ -1,4 +1,3 @@
-/* fuzz-sources: src/apps.c src/domset.c src/lpm.c src/util.c */
 /*
  * libFuzzer target for the application definitions parser: the input is
  * one definitions file, followed (after a NUL, if any) by host names to

@@ -1,4 +1,3 @@
-/* fuzz-sources: src/control.c src/nfqstat.c */
 /* Control requests and the nfnetlink_queue parser on arbitrary bytes: the
  * reply must always be one valid JSON object, never a crash or a leak. */
 #include <stdint.h>

@@ -1,4 +1,3 @@
-/* fuzz-sources: src/dns.c src/dnscache.c */
 /*
  * libFuzzer target for the DNS parser and the hint cache that feeds on it:
  * any bytes must parse or be refused without reading out of bounds, and

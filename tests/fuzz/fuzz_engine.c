@@ -1,6 +1,4 @@
 /* libFuzzer target: the packet path (decode -> flow -> nDPI -> apps -> JSON).
- * fuzz-sources: src/decode.c src/flow.c src/dpi.c src/engine.c src/flowjson.c src/jsonw.c src/http.c src/quic.c
- *   src/util.c src/log.c src/apps.c src/domset.c src/lpm.c src/dns.c src/dnscache.c
  *
  * Input: byte 0 picks the link type; then records of [2-byte length][bytes],
  * each one packet, so one input can build a conversation. Every finished

@@ -1,6 +1,4 @@
-/* libFuzzer target: the HTTP request-head parser.
- * fuzz-sources: src/http.c
- */
+/* libFuzzer target: the HTTP request-head parser. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,6 @@
  * every 0xfe byte; the first half become keys, the rest string values, and
  * the lengths become integers. Both writers must produce the same bytes,
  * and the document must parse.
- * fuzz-sources: src/jsonw.c src/flowjson.c src/util.c src/log.c src/engine.c src/flow.c
- *   src/decode.c src/dpi.c src/http.c src/quic.c src/apps.c src/domset.c src/lpm.c src/dns.c
- *   src/dnscache.c
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "flowjson.h"
+#include "json.h"
 #include "jsonw.h"
 
 static yajl_gen gen;

@@ -1,4 +1,3 @@
-/* fuzz-sources: src/policy.c src/sched.c src/uci.c src/ucit.c src/uciw.c src/util.c */
 /*
  * libFuzzer target for policy_load_buf(): any input is either rejected
  * with at least one error or accepted as a policy that can be matched,

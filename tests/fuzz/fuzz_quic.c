@@ -1,4 +1,3 @@
-/* fuzz-sources: src/quic.c */
 /*
  * libFuzzer target for the QUIC Initial reader.  The input is split into
  * datagrams at each 0xff 0xfe marker so one run can feed several Initials

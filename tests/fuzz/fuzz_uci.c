@@ -1,4 +1,3 @@
-/* fuzz-sources: src/uci.c src/ucit.c src/uciw.c */
 /*
  * libFuzzer target for the UCI parser: any input must either be rejected
  * with a positioned error or parse; what parses must write back in a form

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Golden test of netify's own QUIC Initial reader (src/quic.c) end to end:
+# Golden test of netify's own QUIC Initial reader (src/classify/quic.c) end to end:
 # on corpus captures whose ClientHello nDPI 4.2 cannot reassemble (split
 # over Initials, CRYPTO frames out of order) and on v2/draft/T051 captures,
 # `netify classify` must report the SNI that nDPI's development version

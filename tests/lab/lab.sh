@@ -12,7 +12,7 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lablib.sh"
 lab_init
 
-echo "1..22"
+echo "1..23"
 
 # 1-2: the lab and the daemon
 lab_up && servers_up; ok $? "lab: client, router, server namespaces over veth, IPv4+IPv6, servers up"
@@ -173,6 +173,36 @@ LAB_FIREWALL="$LAB/firewall" daemon_start && [ "$(http example.org 10.77.1.1:808
 	grep -q 'flow offloading is on' "$LAB/daemon.log"
 ok $? "input_chain: an app blocked on its way to the router itself, others pass; offload warning"
 kill -TERM $DPID; wait $DPID; DPID=""
+
+# 23: NFQUEUE and a replay run the same packet path: what the router's
+# interfaces received while the daemon ran, replayed by an unprivileged
+# user with the same policy, gives the same flow records (classification,
+# metadata, rule, action, mark, device) for every flow the daemon saw.
+write_config
+daemon_start
+bg_in $R tcpdump -i r0 -Q in -U -n -s 0 -w "$LAB/in0.pcap"; tp0=$!
+bg_in $R tcpdump -i r1 -Q in -U -n -s 0 -w "$LAB/in1.pcap"; tp1=$!
+timeout 60 nc -U "$LAB/mon.sock" >"$LAB/events" 2>/dev/null & ncp=$!
+for i in $(seq 50); do
+	[ "$(grep -c 'listening on r' "$LAB/bg.log")" -ge 2 ] && grep -q agent_hello "$LAB/events" && break
+	sleep 0.1
+done
+tls example.org 10.77.2.2 >/dev/null; tls web.whatsapp.com 10.77.2.5 >/dev/null
+tls6 example.org fd77:2::2 >/dev/null; http example.org 10.77.2.3 >/dev/null
+inc $TOOL dnsq 10.77.2.2 chat.whatsapp.com >/dev/null; http 10.77.2.4 10.77.2.4 2 >/dev/null
+http bulk.example.net 10.77.2.6 >/dev/null
+sleep 1
+kill -INT $tp0 $tp1; wait $tp0 $tp1 2>/dev/null
+kill -TERM $DPID; wait $DPID; DPID=""
+kill $ncp 2>/dev/null; wait $ncp 2>/dev/null
+mkdir -p "$LAB/rp" && chmod 711 "$LAB" && cp -r "$LAB/apps.d" "$LAB/rp/" &&
+	sed -e "/_socket /d" -e "s#'$LAB/apps.d'#'$LAB/rp/apps.d'#" "$LAB/netify.conf" >"$LAB/rp/netify.conf" &&
+	$TOOL pcap-merge "$LAB/rp/in.pcap" "$LAB/in0.pcap" "$LAB/in1.pcap" && chmod -R a+rX "$LAB/rp" &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$NETIFY" run -c "$LAB/rp/netify.conf" \
+		-r "$LAB/rp/in.pcap" >"$LAB/rp/events" 2>>"$LAB/check.log" &&
+	$TOOL same-flows "$LAB/events" "$LAB/rp/events" >"$LAB/same.txt"
+rc=$?; cat "$LAB/same.txt" >>"$LAB/check.log"
+ok $rc "replay of the lab's packets as nobody: the same flow records as NFQUEUE ($(tail -1 "$LAB/same.txt" 2>/dev/null))"
 
 if [ -n "${LAB_HOLD:-}" ]; then
 	echo "# holding $LAB_HOLD s: namespaces $C $R $S, files in $LAB"

@@ -19,7 +19,7 @@ fails=0
 skip_all() { echo "1..0 # SKIP $*"; rm -rf "$LAB"; exit 0; }
 lab_init() {
 	[ "$(id -u)" = 0 ] || skip_all "needs root"
-	for t in ip nft conntrack curl openssl dnsmasq tc python3 "$@"; do
+	for t in ip nft conntrack curl openssl dnsmasq tc python3 tcpdump nc setpriv "$@"; do
 		command -v $t >/dev/null 2>&1 || skip_all "needs $t"
 	done
 	[ -x "$NETIFY" ] || skip_all "no netify binary at $NETIFY"

@@ -21,6 +21,12 @@ connrate ADDR PORT SNI SECONDS THREADS
                             and connection time percentiles
 udpflood ADDRS NFLOWS PPS   one UDP packet per new flow (distinct destination
                             ports over the comma-separated ADDRS), paced
+pcap-merge OUT IN...        the packets of several pcap files (same link
+                            type) in one file, in time order
+same-flows DAEMON REPLAY    every "flow" event of the daemon (a monitor stream)
+                            has a "flow" event in REPLAY (netify run -r) for
+                            the same connection that says the same: exit 1
+                            and print the differences otherwise
 """
 import json
 import os
@@ -232,6 +238,72 @@ def udpflood(addrs, nflows, pps):
     print(sent)
 
 
+def pcap_read(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    end = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    off, recs = 24, []
+    while off + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        recs.append(((sec, frac), data[off:off + 16 + caplen]))
+        off += 16 + caplen
+    return data[:24], recs
+
+
+def pcap_merge(out, *paths):
+    head, recs = None, []
+    for i, p in enumerate(paths):
+        h, r = pcap_read(p)
+        head = head or h
+        recs += [(ts, i, n, rec) for n, (ts, rec) in enumerate(r)]
+    recs.sort()
+    with open(out, "wb") as f:
+        f.write(head)
+        for rec in recs:
+            f.write(rec[3])
+
+
+# What a flow event says about a connection that the same packets must
+# reproduce: classification, metadata and the policy outcome. Not its id,
+# times, counters or MACs (a capture has both MACs, NFQUEUE the device's).
+FLOW_SAME = ("ip_version", "ip_protocol", "vlan_id", "local_origin", "detected_protocol",
+             "detected_protocol_name", "detected_application", "detected_application_name",
+             "detected_app_protocol_name", "detection_source", "dns_host_name",
+             "detection_guessed", "detection_packets", "detection_end", "host_server_name",
+             "ssl", "http", "dns", "mdns", "dhcp", "ssh", "bt", "netify")
+
+
+def flow_events(path):
+    flows = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            ev = json.loads(line)
+            if ev.get("type") != "flow":
+                continue
+            fl = ev["flow"]
+            key = (fl["ip_protocol"], fl["local_ip"], fl["local_port"], fl["other_ip"], fl["other_port"])
+            flows[key] = {k: fl.get(k) for k in FLOW_SAME}
+    return flows
+
+
+def same_flows(daemon, replay):
+    a, b = flow_events(daemon), flow_events(replay)
+    bad = 0
+    for key, fa in sorted(a.items()):
+        fb = b.get(key)
+        diff = [k for k in FLOW_SAME if fb is None or fa[k] != fb[k]]
+        if diff:
+            bad += 1
+            print("%s: %s" % (key, "not in the replay" if fb is None else
+                              "; ".join("%s %r vs %r" % (k, fa[k], fb[k]) for k in diff)))
+    print("%d flows of the daemon, %d in the replay, %d differ" % (len(a), len(b), bad))
+    return 1 if bad or not a else 0
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "dnsq":
@@ -252,6 +324,10 @@ def main(argv):
         udpflood(*args)
     elif cmd == "ctl":
         ctl(*args)
+    elif cmd == "pcap-merge":
+        pcap_merge(*args)
+    elif cmd == "same-flows":
+        return same_flows(*args)
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -205,6 +205,13 @@ static void dlt_mapping(void **state)
 	assert_int_equal(decode_link_from_dlt(113), LINK_SLL);
 	assert_int_equal(decode_link_from_dlt(101), LINK_RAW);
 	assert_int_equal(decode_link_from_dlt(147), -1);
+	/* every link type is written with a DLT that reads back as itself */
+	for (int lt = 0; lt < __LINK_MAX; lt++)
+		assert_int_equal(decode_link_from_dlt(decode_link_to_dlt((enum link_type)lt)), lt);
+	assert_int_equal(decode_link_to_dlt(LINK_RAW), 101);	/* LINKTYPE_RAW, not a BSD value */
+	assert_int_equal(decode_link_to_dlt(LINK_NULL), 0);
+	assert_int_equal(decode_link_to_dlt(LINK_PPP), 9);
+	assert_int_equal(decode_link_to_dlt(__LINK_MAX), -1);
 }
 
 int main(void)

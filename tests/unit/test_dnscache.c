@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <stdlib.h>
 
 #include "dnscache.h"
 #include "dnsbuild.h"
@@ -190,6 +191,35 @@ static void test_tcp_framing(void **state)
 	dnscache_free(c);
 }
 
+/* Answers another worker posted are learnt at the owner's next drain; a
+ * full inbox drops (counted), and a drain without a cache empties it. */
+static void test_inbox(void **state)
+{
+	struct dnscache *c = dnscache_new(64, 60, 600);
+	struct dnscache_inbox *in = calloc(1, sizeof(*in));
+	struct dnsb b;
+	int i;
+
+	(void)state;
+	assert_non_null(in);
+	dnscache_inbox_init(in);
+	answer(&b, "posted.example", 300, 1, 1);
+	dnscache_inbox_post(in, b.buf, b.len);
+	assert_null(look4(c, "10.0.0.1", 1000));	/* not before the drain */
+	dnscache_inbox_drain(in, c, 1000);
+	assert_string_equal(look4(c, "10.0.0.1", 1001), "posted.example");
+	assert_int_equal(in->count, 0);
+	for (i = 0; i < DNSCACHE_INBOX_SLOTS + 3; i++)
+		dnscache_inbox_post(in, b.buf, b.len);
+	assert_int_equal(in->count, DNSCACHE_INBOX_SLOTS);
+	assert_int_equal(in->dropped, 3);
+	dnscache_inbox_drain(in, NULL, 1002);
+	assert_int_equal(in->count, 0);
+	dnscache_inbox_destroy(in);
+	free(in);
+	dnscache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_lru_capacity),
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_tcp_framing),
+		cmocka_unit_test(test_inbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

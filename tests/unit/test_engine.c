@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "dnsbuild.h"
 #include "engine.h"
 #include "pktbuild.h"
 
@@ -108,11 +109,56 @@ static void budget_ends_inspection(void **state)
 	engine_free(e);
 }
 
+/* A DNS answer over UDP: the result carries the decoded packet and the
+ * answer the hint cache read, so nothing after the engine reads the packet
+ * again; engine_lookup() + engine_inspect() is engine_process(). */
+static void result_carries_packet_and_dns_answer(void **state)
+{
+	struct seen s = { 0 };
+	struct engine *e = new_engine(&s);
+	struct engine_result r;
+	struct dnsb d;
+	struct pb b = { .len = 0 };
+	size_t dns_at;
+
+	(void)state;
+	dnsb_header(&d, 7, 1, 0, 1, 1);
+	dnsb_question(&d, "chat.example.org", 1);
+	dnsb_a(&d, "chat.example.org", 300, 10, 9, 8, 7);
+	pb_ipv4(&b, IPPROTO_UDP, "192.168.1.1", "192.168.1.10", (uint16_t)(8 + d.len), 0, 4);
+	pb_udp(&b, 53, 40000, (uint16_t)d.len);
+	dns_at = b.len;
+	pb_bytes(&b, d.buf, d.len);
+	assert_int_equal(engine_lookup(e, LINK_RAW, b.buf, (uint32_t)b.len, 1000000, &r), 0);
+	assert_non_null(r.flow);
+	assert_true(r.created);
+	assert_int_equal(r.flow->packets[0] + r.flow->packets[1], 0);	/* not inspected yet */
+	engine_inspect(e, &r);
+	assert_int_equal(r.flow->packets[r.side], 1);
+	assert_int_equal(r.pkt.family, 4);
+	assert_int_equal(r.pkt.sport, 53);
+	assert_ptr_equal(r.pkt.payload, b.buf + dns_at);	/* past the IPv4 options */
+	assert_ptr_equal(r.dns, b.buf + dns_at);
+	assert_int_equal(r.dns_len, d.len);
+
+	/* the query the other way is no answer */
+	b.len = 0;
+	pb_ipv4(&b, IPPROTO_UDP, "192.168.1.10", "192.168.1.1", 8 + 4, 0, 0);
+	pb_udp(&b, 40000, 53, 4);
+	pb_bytes(&b, "abcd", 4);
+	assert_int_equal(engine_process(e, LINK_RAW, b.buf, (uint32_t)b.len, 2000000, &r), 0);
+	assert_false(r.created);
+	assert_null(r.dns);
+	assert_int_equal(r.dns_len, 0);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(idle_inspection_ends_early),
 		cmocka_unit_test(budget_ends_inspection),
+		cmocka_unit_test(result_carries_packet_and_dns_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* Unit tests: JSON output is valid UTF-8 JSON whatever bytes it is given,
  * and a flow built from real packets carries the expected fields. */
+#define _GNU_SOURCE	/* open_memstream */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 
 #include "engine.h"
 #include "flowjson.h"
+#include "json.h"
 #include "pktbuild.h"
 
 static const char *vstr(yajl_val v)
@@ -152,6 +154,34 @@ static void numbers_and_addresses(void **state)
 	yajl_gen_free(g);
 }
 
+/* The other members every message uses, and a printed document. */
+static void macs_nulls_and_printing(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 0xab, 0x00, 0x10, 0xff, 0x09 };
+	yajl_gen g = json_gen_new();
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	(void)state;
+	assert_non_null(f);
+	yajl_gen_map_open(g);
+	json_kv_mac(g, "m", mac);
+	json_kv_null(g, "n", NULL);
+	json_kv_null(g, "s", "x\xff");
+	json_kv_str(g, "absent", NULL);
+	json_kv_bool(g, "b", 7);
+	yajl_gen_map_close(g);
+	assert_int_equal(json_gen_print(g, f), 0);
+	yajl_gen_map_open(g);	/* the generator is ready for the next one */
+	yajl_gen_map_close(g);
+	assert_int_equal(json_gen_print(g, f), 0);
+	fclose(f);
+	assert_string_equal(text, "{\"m\":\"02:ab:00:10:ff:09\",\"n\":null,\"s\":\"x\xef\xbf\xbd\",\"b\":true}\n{}\n");
+	free(text);
+	yajl_gen_free(g);
+}
+
 /* ---- a flow through the engine ---- */
 
 struct capture {
@@ -251,6 +281,7 @@ int main(void)
 		cmocka_unit_test(random_bytes_always_parse),
 		cmocka_unit_test(long_string_cut),
 		cmocka_unit_test(numbers_and_addresses),
+		cmocka_unit_test(macs_nulls_and_printing),
 		cmocka_unit_test(http_flow_fields),
 	};
 

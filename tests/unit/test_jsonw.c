@@ -12,6 +12,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "flowjson.h"
+#include "json.h"
 #include "jsonw.h"
 
 /* Writes {"k":"<s>","n":[<v>,true]} with both writers and compares. */

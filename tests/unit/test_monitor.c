@@ -24,6 +24,7 @@
 
 #include "control.h"
 #include "evring.h"
+#include "flowcap.h"
 #include "monitor.h"
 #include "nfqstat.h"
 
@@ -793,28 +794,31 @@ static void test_capture_unknown(void **state)
 	struct monitor_cfg c;
 	struct monitor *m;
 	struct monitor_stats st;
-	uint8_t pkt[1500];
-	struct monitor_pkt pkts[60];
+	static uint8_t pkt[1500], file[16384];
+	struct flowcap_pkt pkts[3];
 	char dir[128], last[256];
 	uint32_t lt = 0, first = 0;
+	size_t len;
 	unsigned i;
 
 	snprintf(dir, sizeof(dir), "%s/cap", tmpdir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	memset(pkt, 0x45, sizeof(pkt));
-	for (i = 0; i < 60; i++)
-		pkts[i] = (struct monitor_pkt){ 1700000000000000ull + i, pkt, 1000 + i, 1400 };
+	for (i = 0; i < 3; i++)
+		pkts[i] = (struct flowcap_pkt){ 1700000000000000ull + i, pkt, 1000 + i, 1400 };
+	len = flowcap_pcap_build(file, sizeof(file), 101, pkts, 3);
 	base_cfg(&c, "cap.sock");
 	c.capture_dir = dir;
 	c.capture_max_files = 2;
 	c.capture_max_bytes = 8192;
 	m = start(&c);
-	assert_int_equal(monitor_capture(m, 7, 101, pkts, 3), 0);
-	assert_int_equal(monitor_capture(m, 8, 1, pkts, 60), 0);	/* cut at 8 KiB */
-	assert_int_equal(monitor_capture(m, 9, 1, pkts, 1), -1);	/* file cap */
+	assert_int_equal(monitor_capture(m, 7, file, len), 0);
+	assert_int_equal(monitor_capture(m, 6, file, 8193), -1);	/* larger than a file may be */
+	assert_int_equal(monitor_capture(m, 8, file, 8192), 0);
+	assert_int_equal(monitor_capture(m, 9, file, len), -1);	/* file cap */
 	WAIT_STAT(m, captures, 2);
 	monitor_stats(m, &st);
-	assert_int_equal(st.captures_skipped, 1);
+	assert_int_equal(st.captures_skipped, 2);
 	assert_int_equal(count_pcaps(dir, last, sizeof(last)), 2);
 	snprintf(last, sizeof(last), "ls %s/unknown-7-*.pcap > %s/name", dir, tmpdir);
 	assert_int_equal(system(last), 0);
@@ -826,6 +830,7 @@ static void test_capture_unknown(void **state)
 		fclose(f);
 		last[strcspn(last, "\n")] = '\0';
 	}
+	/* the bytes as given */
 	assert_int_equal(pcap_records(last, &lt, &first), 3);
 	assert_int_equal(lt, 101);
 	assert_int_equal(first, 1000);
@@ -833,7 +838,7 @@ static void test_capture_unknown(void **state)
 	/* off unless configured */
 	base_cfg(&c, "nocap.sock");
 	m = monitor_new(&c, &test_ops, NULL);
-	assert_int_equal(monitor_capture(m, 1, 1, pkts, 1), -1);
+	assert_int_equal(monitor_capture(m, 1, file, len), -1);
 	monitor_free(m);
 }
 

@@ -733,6 +733,30 @@ static void test_sources(void **state)
 	policy_free(p);
 }
 
+/* Which device a host is: by MAC first within a device, devices in file
+ * order, addresses compared whole and by family. */
+static void test_device_name(void **state)
+{
+	struct policy *p = load_rules("");
+	struct policy_input in;
+
+	(void)state;
+	in = input("aa:bb:cc:dd:ee:ff", "10.0.0.1", NULL, -1);
+	assert_string_equal(policy_device_name(p, in.mac, in.family, in.addr), "kid_phone");
+	in = input("02:00:00:00:00:01", "192.168.1.50", NULL, -1);
+	/* kid_phone lists the address and comes first */
+	assert_string_equal(policy_device_name(p, in.mac, in.family, in.addr), "kid_phone");
+	assert_string_equal(policy_device_name(p, NULL, in.family, in.addr), "kid_phone");
+	in = input("02:00:00:00:00:01", "10.0.0.1", NULL, -1);
+	assert_string_equal(policy_device_name(p, in.mac, in.family, in.addr), "tv");
+	assert_null(policy_device_name(p, NULL, in.family, in.addr));
+	in = input(NULL, "fd00::50", NULL, -1);
+	assert_string_equal(policy_device_name(p, NULL, in.family, in.addr), "kid_tablet");
+	assert_null(policy_device_name(p, NULL, AF_INET, in.addr));
+	assert_null(policy_device_name(NULL, NULL, in.family, in.addr));
+	policy_free(p);
+}
+
 static void test_traffic_lists(void **state)
 {
 	struct policy *p = load_rules(
@@ -875,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_first_match_wins),
 		cmocka_unit_test(test_log_rules_continue),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_device_name),
 		cmocka_unit_test(test_traffic_lists),
 		cmocka_unit_test(test_schedule_in_rules),
 		cmocka_unit_test(test_no_names_callbacks),
