@@ -24,7 +24,7 @@
 
 #include "evring.h"
 #include "export.h"
-#include "flowjson.h"
+#include "json.h"
 #include "ipfix.h"
 #include "log.h"
 #include "util.h"

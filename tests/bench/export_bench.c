@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "export/export.h"
-#include "export/ipfix.h"
+#include "export.h"
+#include "ipfix.h"
 #include "jsonw.h"
 
 #define KINDS 4

@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "export/export.h"
+#include "export.h"
 #include "util.h"
 
 static void hex(FILE *f, const char *key, const char *s, size_t max)

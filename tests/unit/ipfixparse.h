@@ -4,7 +4,7 @@
 #ifndef NETIFY_TEST_IPFIXPARSE_H
 #define NETIFY_TEST_IPFIXPARSE_H
 
-#include "export/ipfix.h"
+#include "ipfix.h"
 #include "util.h"
 
 static inline uint16_t get16(const uint8_t *p)

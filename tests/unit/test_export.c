@@ -17,8 +17,8 @@
 #include <poll.h>
 #include <cmocka.h>
 
-#include "export/export.h"
-#include "export/ipfix.h"
+#include "export.h"
+#include "ipfix.h"
 #include "ipfixparse.h"
 #include "util.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "export/ipfix.h"
+#include "ipfix.h"
 #include "ipfixparse.h"
 #include "util.h"
 
