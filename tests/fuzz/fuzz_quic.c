@@ -1,4 +1,4 @@
-/* fuzz-sources: src/quic.c */
+/* fuzz-sources: src/quic.c src/crypto.c */
 /*
  * libFuzzer target for the QUIC Initial reader.  The input is split into
  * datagrams at each 0xff 0xfe marker so one run can feed several Initials
