@@ -219,6 +219,39 @@ static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t
 	return id;
 }
 
+/* nDPI's own application for the flow: its app-level protocol (TLS.YouTube),
+ * else the one it names by the server's address. */
+uint16_t engine_ndpi_app(const struct flow *f)
+{
+	if (f->proto_app && f->proto_app != f->proto_master)
+		return f->proto_app;
+	if (f->proto_ip && f->proto_ip != f->proto_master)
+		return f->proto_ip;
+	return 0;
+}
+
+int engine_ndpi_app_catalog(const struct engine *e, const struct flow *f)
+{
+	uint16_t id = engine_ndpi_app(f);
+
+	return id && e->apps ? apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, id)) : -1;
+}
+
+/* The application nDPI 4.6+ names by address (4.2 put it in the app
+ * protocol, which app_from_ndpi() reads): the same rule as for the
+ * catalog's own networks applies, a platform's network names nothing. */
+static int app_from_ndpi_addr(const struct engine *e, const struct flow *f)
+{
+	int id = f->proto_ip ? apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, f->proto_ip)) : -1;
+	const struct apps_app *a = id >= 0 ? apps_get(e->apps, id) : NULL;
+	const struct apps_category *c;
+
+	if (a && a->category >= 0 && (c = apps_category_at(e->apps, (size_t)a->category)) &&
+	    !strcmp(c->tag, "platform"))
+		return -1;
+	return id;
+}
+
 static void classify_app(struct engine *e, struct flow *f)
 {
 	const struct apps_db *db = e->apps;
@@ -256,6 +289,8 @@ static void classify_app(struct engine *e, struct flow *f)
 		   (id = apps_match_host(db, host)) >= 0) {
 		f->source = FLOW_SRC_DNS;
 	} else if (by_server && (id = app_from_addr(db, f, srv)) >= 0) {
+		f->source = FLOW_SRC_ADDR;
+	} else if (by_server && (id = app_from_ndpi_addr(e, f)) >= 0) {
 		f->source = FLOW_SRC_ADDR;
 	} else if (m.cert_names && (id = app_from_cert(db, &m)) >= 0) {
 		f->source = FLOW_SRC_CERT;
@@ -430,6 +465,8 @@ static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 		dpi_giveup(e->dpi, f->dpi, &r);
 		f->proto_master = r.master;
 		f->proto_app = r.app;
+		if (r.by_ip)
+			f->proto_ip = r.by_ip;
 		f->guessed = r.guessed;
 	}
 	if (f->dpi) {
@@ -551,9 +588,14 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
 	e->stats.inspected++;
 	f->detection_packets++;
-	if (r.detected && (r.master != f->proto_master || r.app != f->proto_app)) {
-		f->proto_master = r.master;
-		f->proto_app = r.app;
+	if ((r.detected && (r.master != f->proto_master || r.app != f->proto_app)) ||
+	    (r.by_ip && r.by_ip != f->proto_ip)) {
+		if (r.detected) {
+			f->proto_master = r.master;
+			f->proto_app = r.app;
+		}
+		if (r.by_ip)
+			f->proto_ip = r.by_ip;
 		classify_app(e, f);
 		if (e->cfg.cb.flow_update)
 			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);

@@ -114,6 +114,15 @@ int engine_flow_meta(struct engine *e, const struct flow *f, struct flow_meta *m
 /* Which key side of f is "local" (LAN), by local_nets or else the initiator. */
 uint8_t engine_local_side(const struct engine *e, const struct flow *f);
 
+/* nDPI's own application for f, beside the catalog's f->app_id: its
+ * app-level protocol (GoogleServices in TLS.GoogleServices), else what it
+ * names by the server's address (protocol_by_ip); 0 if none. */
+uint16_t engine_ndpi_app(const struct flow *f);
+
+/* The catalog application engine_ndpi_app() stands for (its ndpi: lines),
+ * or -1: a rule naming that application matches the flow too. */
+int engine_ndpi_app_catalog(const struct engine *e, const struct flow *f);
+
 /* Names for ids, for JSON and tables. */
 const char *engine_proto_name(const struct engine *e, uint16_t ndpi_id);
 const char *engine_app_tag(const struct engine *e, const struct flow *f);

@@ -139,6 +139,9 @@ static void policy_input_of(struct worker *w, struct flow *f, const struct flows
 		in->app_id = f->app_id;
 		if (f->app_id >= 0 && w->cfg->apps && (a = apps_get(w->cfg->apps, f->app_id)))
 			in->category_id = a->category;
+		/* nDPI's own application may name another one (netify.5) */
+		in->app_ndpi_id = engine_ndpi_app_catalog(w->e, f);
+		in->proto_ip_id = f->proto_ip ? f->proto_ip : -1;
 	}
 	in->proto_id = f->proto_app ? f->proto_app : -1;
 	in->proto_master_id = f->proto_master ? f->proto_master : -1;
