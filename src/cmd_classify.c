@@ -198,6 +198,7 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 	int opt;
 
 	engine_cfg_defaults(&o->cfg);
+	o->cfg.decode_tunnels = true;	/* as ndpiReader reads captures */
 	o->summary = 1;
 	while ((opt = getopt_long(argc, argv, "b:f:a:l:th", longopts, NULL)) != -1) {
 		switch (opt) {

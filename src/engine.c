@@ -6,6 +6,7 @@
  * table is fixed and nDPI states come from dpi's pool.
  */
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,9 +636,9 @@ static void flow_account(struct flow *f, const struct pkt *p, uint8_t side)
 		f->has_mac = 1;
 	}
 	if (p->l4proto == IPPROTO_TCP) {
-		if (p->tcp_flags & 0x04)
+		if (p->tcp_flags & TH_RST)
 			f->rst_seen = 1;
-		if (p->tcp_flags & 0x01) {
+		if (p->tcp_flags & TH_FIN) {
 			if (side)
 				f->fin_seen1 = 1;
 			else
@@ -656,7 +657,7 @@ int engine_process(struct engine *e, enum link_type lt, const uint8_t *data, uin
 	memset(res, 0, sizeof(*res));
 	e->stats.packets++;
 	e->stats.bytes += caplen;
-	res->status = decode_packet(lt, data, caplen, &p);
+	res->status = decode_packet_opts(lt, data, caplen, e->cfg.decode_tunnels ? DECODE_TUNNELS : 0, &p);
 	e->stats.decode[res->status]++;
 	if (res->status != DECODE_OK)
 		return 0;

@@ -45,6 +45,7 @@ struct engine_cfg {
 	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
 	uint32_t dns_ttl_min, dns_ttl_max;
 	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256) */
+	bool decode_tunnels;		/* inner packets of IP-in-IP, GRE, CAPWAP (captures; default off) */
 	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
 	unsigned n_local_nets;
 	uint64_t seed;			/* hash seed; 0 = random */

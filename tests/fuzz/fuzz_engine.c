@@ -1,5 +1,5 @@
 /* libFuzzer target: the packet path (decode -> flow -> nDPI -> apps -> JSON).
- * fuzz-sources: src/decode.c src/flow.c src/dpi.c src/engine.c src/flowjson.c src/jsonw.c src/http.c src/quic.c
+ * fuzz-sources: src/decode.c src/flow.c src/dpi.c src/engine.c src/flowjson.c src/jsonw.c src/http.c src/quic.c src/crypto.c
  *   src/util.c src/log.c src/apps.c src/domset.c src/lpm.c src/dns.c src/dnscache.c
  *
  * Input: byte 0 picks the link type; then records of [2-byte length][bytes],
@@ -55,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		engine_cfg_defaults(&cfg);
 		cfg.flow_capacity = 64;	/* small: eviction paths get exercised too */
 		cfg.packet_budget = 8;
+		cfg.decode_tunnels = true;	/* the capture path: IP-in-IP, GRE, CAPWAP too */
 		cfg.dns_cache_size = 64;
 		cfg.cb.flow_done = on_done;
 		engine = engine_new(&cfg);

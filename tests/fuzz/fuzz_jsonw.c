@@ -3,7 +3,7 @@
  * the lengths become integers. Both writers must produce the same bytes,
  * and the document must parse.
  * fuzz-sources: src/jsonw.c src/flowjson.c src/util.c src/log.c src/engine.c src/flow.c
- *   src/decode.c src/dpi.c src/http.c src/quic.c src/apps.c src/domset.c src/lpm.c src/dns.c
+ *   src/decode.c src/dpi.c src/http.c src/quic.c src/crypto.c src/apps.c src/domset.c src/lpm.c src/dns.c
  *   src/dnscache.c
  */
 #include <stdint.h>
