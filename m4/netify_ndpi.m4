@@ -124,3 +124,21 @@ AC_LINK_IFELSE([AC_LANG_PROGRAM([[char gcry_cipher_open(void);]], [[return gcry_
   [AC_MSG_RESULT([no]); ndpi_gcry=no])
 CFLAGS=$saved_CFLAGS; LIBS=$saved_LIBS
 ])
+
+# NETIFY_NDPI_READER: the ndpiReader of the same nDPI version (beside the
+# library's prefix first, then PATH), for the golden tests' reference. It
+# is kept only when it reports the library's version; else the tests that
+# compare with it skip, and say why.
+AC_DEFUN([NETIFY_NDPI_READER], [
+ndpi_version=`$PKG_CONFIG --modversion libndpi`
+ndpi_prefix=`$PKG_CONFIG --variable=prefix libndpi`
+AC_PATH_PROG([NDPI_READER], [ndpiReader], [], [$ndpi_prefix/bin$PATH_SEPARATOR$PATH])
+AS_IF([test -n "$NDPI_READER"], [
+  AC_MSG_CHECKING([whether $NDPI_READER is nDPI $ndpi_version])
+  AS_IF([$NDPI_READER -h 2>&1 | grep -q "nDPI $ndpi_version"],
+    [AC_MSG_RESULT([yes])],
+    [AC_MSG_RESULT([no: the golden tests that compare with it will skip])
+     NDPI_READER=])
+])
+AC_SUBST([NDPI_READER])
+])
