@@ -393,8 +393,9 @@ static int quic_step(struct engine *e, struct flow *f, const struct pkt *p, uint
 	    p->l4proto != IPPROTO_UDP || side != f->init_side || !p->payload_len)
 		return 0;
 	if (x->quic_state == QUIC_ST_NONE) {
-		if (!dpi_proto_is_quic(f->proto_master) && !dpi_proto_is_quic(f->proto_app) &&
-		    !looks_like_initial(f, p))
+		if (!e->cfg.quic_capacity ||	/* netify's reader off: nDPI's only */
+		    (!dpi_proto_is_quic(f->proto_master) && !dpi_proto_is_quic(f->proto_app) &&
+		     !looks_like_initial(f, p)))
 			return 0;
 		dpi_meta(f->dpi, &r, &m);
 		if (m.host || !(x->quic = quic_get(e))) {

@@ -44,7 +44,7 @@ struct engine_cfg {
 	struct flow_timeouts timeouts;	/* default tcp 3600, closed 10, udp 120, other 60 */
 	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
 	uint32_t dns_ttl_min, dns_ttl_max;
-	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256) */
+	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256, 0 = none) */
 	bool decode_tunnels;		/* inner packets of IP-in-IP, GRE, CAPWAP (captures; default off) */
 	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
 	unsigned n_local_nets;
