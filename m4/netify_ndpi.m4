@@ -82,6 +82,11 @@ AS_IF([test "$ndpi_giveup2" = yes], [
     [AC_MSG_ERROR([two-argument ndpi_detection_giveup but no flow confidence: cannot tell a guess])])
 ])
 
+dnl 4.2 puts the application it names by address in app_protocol, 4.6 to
+dnl 4.11 in protocol_by_ip; a 5.0 without it would lose it unnoticed.
+AS_IF([test "$ndpi_giveup2" = yes && test "$ndpi_by_ip" != yes],
+  [AC_MSG_WARN([nDPI 5.0 without ndpi_protocol.protocol_by_ip: the applications nDPI names by address are not read (src/dpi.c PROTO_BY_IP)])])
+
 NETIFY_NDPI_PROBE([whether ndpi_get_num_protocols exists (nDPI 5.0)],
   [u_int n = ndpi_get_num_protocols(0); (void)n;],
   [NDPI_HAVE_NUM_PROTOCOLS], [ndpi_get_num_protocols], [ndpi_num_protocols])

@@ -27,8 +27,8 @@ echo "$out" | tail -1 | sed 's/^/# /'
 mine=$(echo "$line" | awk '{ sub("%", "", $3); print $3 }')
 peer=$(echo "$line" | awk '{ sub("%", "", $4); print $4 }')
 if [ -n "$mine" ] && awk -v a="$mine" -v b="$peer" 'BEGIN { exit !(a >= b - 1 && a > 0) }'; then
-	echo "ok 1 - application agreement $mine% within 1 point of $version's ndpiReader ($peer%)"
+	echo "ok 1 - application agreement $mine%, $version's ndpiReader $peer% (at most 1 point more)"
 else
-	echo "not ok 1 - application agreement $mine% more than 1 point under $version's ndpiReader ($peer%)"
+	echo "not ok 1 - application agreement $mine%, more than 1 point under $version's ndpiReader ($peer%)"
 	echo "$out" | awk 'NR > 1 && $3 != $4' | head -40 | sed 's/^/# /'
 fi
