@@ -208,9 +208,8 @@ static int app_from_ndpi(const struct engine *e, const struct flow *f)
  * the server, not which application the flow is: leave it unnamed rather
  * than call every such flow "Google". Application-specific networks
  * (Telegram, Zoom, ...) still name their application. */
-static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t srv)
+static int app_unless_platform(const struct apps_db *db, int id)
 {
-	int id = apps_match_addr(db, f->key.family, f->key.addr[srv]);
 	const struct apps_app *a = id >= 0 ? apps_get(db, id) : NULL;
 	const struct apps_category *c;
 
@@ -218,6 +217,11 @@ static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t
 	    !strcmp(c->tag, "platform"))
 		return -1;
 	return id;
+}
+
+static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t srv)
+{
+	return app_unless_platform(db, apps_match_addr(db, f->key.family, f->key.addr[srv]));
 }
 
 /* nDPI's own application for the flow: its app-level protocol (TLS.YouTube),
@@ -243,14 +247,9 @@ int engine_ndpi_app_catalog(const struct engine *e, const struct flow *f)
  * catalog's own networks applies, a platform's network names nothing. */
 static int app_from_ndpi_addr(const struct engine *e, const struct flow *f)
 {
-	int id = f->proto_ip ? apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, f->proto_ip)) : -1;
-	const struct apps_app *a = id >= 0 ? apps_get(e->apps, id) : NULL;
-	const struct apps_category *c;
-
-	if (a && a->category >= 0 && (c = apps_category_at(e->apps, (size_t)a->category)) &&
-	    !strcmp(c->tag, "platform"))
+	if (!f->proto_ip)
 		return -1;
-	return id;
+	return app_unless_platform(e->apps, apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, f->proto_ip)));
 }
 
 static void classify_app(struct engine *e, struct flow *f)
