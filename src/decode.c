@@ -28,6 +28,8 @@
 #define ETH_P_PPPOE_S	0x8864
 #define ETH_P_MPLS	0x8847
 #define ETH_P_MPLS_MC	0x8848
+#define VLAN_VID_MASK	0x0fff
+#define MPLS_LS_S	0x100	/* label stack entry: bottom of stack */
 #define ETH_P_TEB	0x6558	/* transparent Ethernet bridging (GRE) */
 #define ETH_P_PPP	0x880b	/* PPP in enhanced GRE (PPTP) */
 
@@ -52,6 +54,8 @@
 #define GRE_VERSION	0x0007
 
 #define CAPWAP_DATA_PORT 5247
+#define CAPWAP_F	0x80	/* fourth header byte: fragment */
+#define CAPWAP_K	0x08	/* keep-alive */
 #define CAPWAP_WBID_80211 1
 #define WLAN_FC_TYPE_DATA 2
 #define WLAN_FC_TODS	0x01
@@ -112,7 +116,7 @@ static enum decode_status decode_ethertype(struct cursor *c, struct pkt *p, uint
 			if (cur_be16(c, &tci) || cur_be16(c, &type))
 				return DECODE_MALFORMED;
 			/* The innermost tag names the network, as ndpiReader does. */
-			p->vlan = tci & 0x0fff;
+			p->vlan = tci & VLAN_VID_MASK;
 			break;
 		case ETH_P_PPPOE_S:
 			if (!cur_pull(c, 6) || cur_be16(c, &ppp))
@@ -125,7 +129,7 @@ static enum decode_status decode_ethertype(struct cursor *c, struct pkt *p, uint
 			do {
 				if (cur_be32(c, &label))
 					return DECODE_MALFORMED;
-			} while (!(label & 0x100) && ++tags < MAX_LINK_TAGS);
+			} while (!(label & MPLS_LS_S) && ++tags < MAX_LINK_TAGS);
 			return decode_by_version(c, p);
 		default:
 			return DECODE_NOT_IP;
@@ -350,7 +354,7 @@ static enum decode_status decode_capwap(struct cursor *c, struct pkt *p)
 		return DECODE_NOT_IP;
 	hlen = (size_t)(h[1] >> 3) * 4;
 	wbid = h[2] >> 1 & 0x1f;
-	if (hlen < 8 || (h[3] & 0x80) || (h[3] & 0x08) || !cur_pull(&in, hlen))
+	if (hlen < 8 || (h[3] & (CAPWAP_F | CAPWAP_K)) || !cur_pull(&in, hlen))
 		return DECODE_NOT_IP;	/* fragment (F), keep-alive (K), short */
 	if (!tunnel_enter(p))
 		return DECODE_NOT_IP;
