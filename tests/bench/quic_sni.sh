@@ -14,34 +14,11 @@ for o in $(grep -l '\[proto: 188[./]' "$corpus"/result/*.out); do
 	"$netify" classify --no-summary --budget 0 ${QUIC_CAPACITY:+--quic-capacity "$QUIC_CAPACITY"} \
 		"$corpus/pcap/$c" >"$out/$c.json" 2>/dev/null
 done
-python3 - "$corpus" "$out" <<'PY'
-import glob, json, os, re, sys
-corpus, out = sys.argv[1:3]
-total = named = wrong = 0
-for o in glob.glob(os.path.join(corpus, "result", "*.out")):
-    cap = os.path.basename(o)[:-4]
-    truth = {}
-    for line in open(o, errors="replace"):
-        m = re.search(r"UDP (\S+):(\d+) <?-> (\S+):(\d+) .*\[proto: 188[./].*?\[Hostname/SNI: ([^\]]+)\]", line)
-        if m:
-            truth[frozenset((m[1].strip("[]") + ":" + m[2], m[3].strip("[]") + ":" + m[4]))] = m[5].lower()
-    if not truth:
-        continue
-    total += len(truth)
-    p = os.path.join(out, cap + ".json")
-    if not os.path.exists(p):
-        continue
-    for line in open(p, errors="replace"):
-        f = json.loads(line).get("flow")
-        if not f or f.get("ip_protocol") != 17:
-            continue
-        k = frozenset(("%s:%s" % (f["local_ip"], f["local_port"]), "%s:%s" % (f["other_ip"], f["other_port"])))
-        want = truth.get(k)
-        got = ((f.get("ssl") or {}).get("client_sni") or f.get("host_server_name") or "").lower()
-        if want and got == want:
-            named += 1
-        elif want and got:
-            wrong += 1
-print("QUIC flows with an SNI in nDPI dev's results: %d; netify names %d (%.1f%%), %d differ"
-      % (total, named, 100.0 * named / total if total else 0, wrong))
-PY
+total=0 named=0 differ=0
+for o in $(grep -l '\[proto: 188[./].*Hostname/SNI' "$corpus"/result/*.out); do
+	c=$(basename "$o" .out)
+	set -- $(python3 "$(dirname "$0")/../golden/quicsni.py" "$o" "$out/$c.json" | tail -1)
+	total=$((total + $1)) named=$((named + $2)) differ=$((differ + $3))
+done
+echo "QUIC flows with an SNI in nDPI dev's results: $total; netify names $named" \
+	"($(awk -v n=$named -v t=$total 'BEGIN { printf "%.1f", t ? 100 * n / t : 0 }')%), $differ differ"
