@@ -63,29 +63,29 @@ static void write_capture(const char *path, uint32_t magic, const uint32_t (*ts)
 	fclose(f);
 }
 
-static void read_capture(const char *path, struct seen *s)
+/* Writes the stamps as a capture, reads it back through pcapsrc_read(). */
+static void roundtrip(uint32_t magic, const uint32_t (*ts)[2], unsigned n, struct seen *s)
 {
-	char err[256];
+	char path[] = "/tmp/netify-pcapsrc-XXXXXX", err[256];
+	int fd = mkstemp(path);
 
+	assert_true(fd >= 0);
+	close(fd);
+	write_capture(path, magic, ts, n);
 	memset(s, 0, sizeof(*s));
 	assert_int_equal(pcapsrc_read(path, on_packet, s, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(s->n, n);
 }
 
 static void microseconds(void **state)
 {
 	static const uint32_t ts[4][2] = { { 100, 999999 }, { 101, 1000000 }, { 102, 0xffffffffu },
 					   { 103, 5 } };
-	char path[] = "/tmp/netify-pcapsrc-XXXXXX";
 	struct seen s;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	write_capture(path, MAGIC_USEC, ts, 4);
-	read_capture(path, &s);
-	unlink(path);
-	assert_int_equal(s.n, 4);
+	roundtrip(MAGIC_USEC, ts, 4, &s);
 	assert_true(s.ts[0] == 100999999ull);
 	assert_true(s.ts[1] == s.ts[0]);	/* 1000000 us is no fraction: the previous time */
 	assert_true(s.ts[2] == s.ts[0]);
@@ -95,17 +95,10 @@ static void microseconds(void **state)
 static void nanoseconds(void **state)
 {
 	static const uint32_t ts[3][2] = { { 7, 999999999 }, { 8, 1000000000 }, { 9, 1500 } };
-	char path[] = "/tmp/netify-pcapsrc-XXXXXX";
 	struct seen s;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	write_capture(path, MAGIC_NSEC, ts, 3);
-	read_capture(path, &s);
-	unlink(path);
-	assert_int_equal(s.n, 3);
+	roundtrip(MAGIC_NSEC, ts, 3, &s);
 	assert_true(s.ts[0] == 7999999ull);	/* nanoseconds read as such, not as microseconds */
 	assert_true(s.ts[1] == s.ts[0]);
 	assert_true(s.ts[2] == 9000001ull);
