@@ -445,18 +445,22 @@ static void apps_skip_rest_of_line(FILE *f)
 		;
 }
 
-/* Read one file; a file that cannot be read is reported and skipped.
- * Returns -1 only when memory runs out. */
+/* Read one file. A file that cannot be opened or read fails the whole
+ * load (-1, errno set, the reason in the errors): a catalog missing a file
+ * would name fewer applications without anyone noticing. */
 static int apps_read_file(struct apps_ctx *ctx)
 {
 	char buf[APPS_LINE_MAX + 1];
 	FILE *f;
+	int err;
 
 	ctx->line = 0;
 	f = fopen(ctx->db->files[ctx->file], "r");
 	if (!f) {
-		apps_err(ctx, "cannot open: %s", strerror(errno));
-		return 0;
+		err = errno;
+		apps_err(ctx, "cannot open: %s", strerror(err));
+		errno = err;
+		return -1;
 	}
 	while (fgets(buf, sizeof(buf), f)) {
 		size_t len = strlen(buf);
@@ -473,8 +477,13 @@ static int apps_read_file(struct apps_ctx *ctx)
 			return -1;
 		}
 	}
-	if (ferror(f))
-		apps_err(ctx, "read error: %s", strerror(errno));
+	if (ferror(f)) {
+		err = errno ? errno : EIO;
+		apps_err(ctx, "read error: %s", strerror(err));
+		fclose(f);
+		errno = err;
+		return -1;
+	}
 	fclose(f);
 	return 0;
 }
@@ -611,6 +620,7 @@ struct apps_db *apps_db_load_files(const char *const *files, size_t n,
 {
 	struct apps_ctx ctx = { .errs = errs };
 	size_t i;
+	int err;
 
 	if (errs)
 		memset(errs, 0, sizeof(*errs));
@@ -629,15 +639,18 @@ struct apps_db *apps_db_load_files(const char *const *files, size_t n,
 		ctx.db->n_files++;
 		ctx.file = (uint16_t)i;
 		if (apps_read_file(&ctx) < 0)
-			goto out_free_db;
+			goto out_free_db_errno;
 	}
 	if (apps_finish(&ctx) < 0)
 		goto out_free_db;
 	return ctx.db;
 
 out_free_db:
-	apps_db_free(ctx.db);
 	errno = ENOMEM;
+out_free_db_errno:
+	err = errno;
+	apps_db_free(ctx.db);
+	errno = err;
 	return NULL;
 }
 
@@ -659,6 +672,7 @@ static char **apps_list_dir(const char *dir, size_t *n, int *too_many)
 	size_t cap = 16, i;
 	struct dirent *de;
 	char **names;
+	int err;
 	DIR *d;
 
 	*n = 0;
@@ -669,7 +683,10 @@ static char **apps_list_dir(const char *dir, size_t *n, int *too_many)
 	names = malloc(cap * sizeof(*names));
 	if (!names)
 		goto out_close;
-	while ((de = readdir(d))) {
+	/* readdir() returns NULL at the end and on an error (EOVERFLOW for a
+	 * large inode with 32-bit offsets, EIO): only errno tells them apart,
+	 * and an error must not pass for a directory with fewer files. */
+	for (errno = 0; (de = readdir(d)); errno = 0) {
 		if (!apps_is_conf(de->d_name))
 			continue;
 		if (*n >= APPS_FILES_MAX) {
@@ -688,14 +705,23 @@ static char **apps_list_dir(const char *dir, size_t *n, int *too_many)
 			goto out_free_names;
 		(*n)++;
 	}
+	if (errno) {
+		err = errno;
+		goto out_free_names_errno;
+	}
 	closedir(d);
 	qsort(names, *n, sizeof(*names), apps_cmp_str);
 	return names;
 
 out_free_names:
+	err = ENOMEM;
+out_free_names_errno:
 	for (i = 0; i < *n; i++)
 		free(names[i]);
 	free(names);
+	closedir(d);
+	errno = err;
+	return NULL;
 out_close:
 	closedir(d);
 	errno = ENOMEM;

@@ -74,7 +74,9 @@ struct apps_db;
  * @errs: where to collect per-line errors (may be NULL); zeroed first
  *
  * Returns a database with refcount 1 (possibly empty, if every line was
- * bad), or NULL with errno set if @dir cannot be read or memory runs out.
+ * bad), or NULL with errno set if @dir cannot be listed (opendir() or
+ * readdir() failed), a file in it cannot be opened or read (the reason is
+ * in @errs too), or memory runs out: never a catalog missing files.
  */
 struct apps_db *apps_db_load(const char *dir, struct apps_errors *errs);
 

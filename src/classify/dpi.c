@@ -1,6 +1,14 @@
 /* nDPI behind a small compat layer. This is the only file that includes
  * nDPI: every API difference between 4.2 and 5.x is handled here, selected
- * by the NDPI_* macros configure defines after probing the installed nDPI.
+ * by the NDPI_* macros configure defines after probing the installed nDPI
+ * (m4/netify_ndpi.m4).
+ *
+ * Built and tested against nDPI 4.2 (Debian), 4.8 (OpenWrt 23.05/24.10)
+ * and 4.11-dev. nDPI 5.0 (OpenWrt master): no 5.0 source was at hand, so
+ * its branches below (NDPI_GIVEUP_2, NDPI_HAVE_STATE,
+ * NDPI_HAVE_NUM_PROTOCOLS) follow its published API and have never been
+ * compiled; configure stops rather than guess when an API matches none of
+ * the forms known here.
  */
 #include "config.h"
 
@@ -17,15 +25,19 @@
 
 #define POOL_CHUNK 64	/* flow states allocated at once when the pool is empty */
 
+#define DPI_ALIGN 16	/* of each flow state, as declared below */
+
 struct dpi_flow {
 	struct dpi_flow *next_free;
 	struct meta_extra extra;
-	uint64_t ndpi[] __attribute__((aligned(16)));	/* struct ndpi_flow_struct */
+	uint64_t ndpi[] __attribute__((aligned(DPI_ALIGN)));	/* struct ndpi_flow_struct */
 };
 
+/* malloc() guarantees 8 bytes on 32-bit targets, not 16: chunks come from
+ * posix_memalign() so that mem[] and every flow state in it are aligned. */
 struct dpi_chunk {
 	struct dpi_chunk *next;
-	uint8_t mem[] __attribute__((aligned(16)));
+	uint8_t mem[] __attribute__((aligned(DPI_ALIGN)));
 };
 
 struct dpi {
@@ -87,10 +99,47 @@ static ndpi_protocol compat_process(struct ndpi_detection_module_struct *mod,
 static ndpi_protocol compat_giveup(struct ndpi_detection_module_struct *mod,
 				   struct ndpi_flow_struct *f, uint8_t *guessed)
 {
-#ifdef NDPI_GIVEUP_HAS_ENABLE_GUESS
+#if defined(NDPI_GIVEUP_HAS_ENABLE_GUESS)
 	return ndpi_detection_giveup(mod, f, 1, guessed);
-#else
+#elif defined(NDPI_GIVEUP_3)
 	return ndpi_detection_giveup(mod, f, guessed);
+#elif defined(NDPI_GIVEUP_2)
+	/* 5.0 (published API, not compiled here): no guess flag; the flow's
+	 * confidence says whether ports or addresses named it. */
+	ndpi_protocol p = ndpi_detection_giveup(mod, f);
+
+	*guessed = f->confidence == NDPI_CONFIDENCE_MATCH_BY_PORT ||
+		   f->confidence == NDPI_CONFIDENCE_MATCH_BY_IP;
+	return p;
+#else
+#error "configure found no ndpi_detection_giveup form (m4/netify_ndpi.m4)"
+#endif
+}
+
+/* Whether nDPI has nothing more to collect on a flow it named. */
+static int compat_done(struct ndpi_detection_module_struct *mod, struct ndpi_flow_struct *f,
+		       const ndpi_protocol *p)
+{
+#if defined(NDPI_HAVE_EXTRA_DISSECTION)
+	(void)p;
+	return !ndpi_extra_dissection_possible(mod, f);
+#elif defined(NDPI_HAVE_STATE)
+	/* 5.0 (published API, not compiled here): the state replaces
+	 * ndpi_extra_dissection_possible(); a dissector that still wants
+	 * packets keeps extra_packets_func set. */
+	(void)mod;
+	return p->state == NDPI_STATE_CLASSIFIED && !f->extra_packets_func;
+#else
+#error "configure found neither ndpi_extra_dissection_possible nor ndpi_protocol.state"
+#endif
+}
+
+static unsigned compat_num_protocols(struct ndpi_detection_module_struct *mod)
+{
+#ifdef NDPI_HAVE_NUM_PROTOCOLS
+	return ndpi_get_num_protocols(mod);	/* 5.0 name */
+#else
+	return ndpi_get_num_supported_protocols(mod);
 #endif
 }
 
@@ -100,6 +149,13 @@ static ndpi_protocol compat_giveup(struct ndpi_detection_module_struct *mod,
 #else
 #define PROTO_MASTER(p) ((p).master_protocol)
 #define PROTO_APP(p) ((p).app_protocol)
+#endif
+/* The application nDPI names by the server's address. From 4.6 nDPI keeps
+ * it apart from the DPI result; 4.2 put it in app_protocol itself. */
+#ifdef NDPI_HAVE_PROTOCOL_BY_IP
+#define PROTO_BY_IP(p) ((p).protocol_by_ip)
+#else
+#define PROTO_BY_IP(p) ((void)(p), NDPI_PROTOCOL_UNKNOWN)
 #endif
 
 /* ---- pool ---- */
@@ -120,7 +176,8 @@ struct dpi *dpi_new(uint32_t max_flows)
 		free(d);
 		return NULL;
 	}
-	d->flow_size = (sizeof(struct dpi_flow) + ndpi_detection_get_sizeof_ndpi_flow_struct() + 15) & ~(size_t)15;
+	d->flow_size = (sizeof(struct dpi_flow) + ndpi_detection_get_sizeof_ndpi_flow_struct() +
+			DPI_ALIGN - 1) & ~(size_t)(DPI_ALIGN - 1);
 	d->max_flows = max_flows;
 	return d;
 }
@@ -141,10 +198,10 @@ void dpi_free(struct dpi *d)
 
 static int pool_grow(struct dpi *d)
 {
-	struct dpi_chunk *c = malloc(sizeof(*c) + d->flow_size * POOL_CHUNK);
+	struct dpi_chunk *c;
 	unsigned i;
 
-	if (!c)
+	if (posix_memalign((void **)&c, DPI_ALIGN, sizeof(*c) + d->flow_size * POOL_CHUNK))
 		return -1;
 	c->next = d->chunks;
 	d->chunks = c;
@@ -209,6 +266,7 @@ static void fill_result(struct dpi_result *r, ndpi_protocol p)
 		app = master;
 	r->master = master;
 	r->app = app;
+	r->by_ip = PROTO_BY_IP(p);
 	r->detected = app != NDPI_PROTOCOL_UNKNOWN;
 }
 
@@ -219,7 +277,7 @@ void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64
 
 	memset(r, 0, sizeof(*r));
 	fill_result(r, proto);
-	r->complete = r->detected && !ndpi_extra_dissection_possible(d->mod, ndpi_of(df));
+	r->complete = r->detected && compat_done(d->mod, ndpi_of(df), &proto);
 }
 
 void dpi_giveup(struct dpi *d, struct dpi_flow *df, struct dpi_result *r)
@@ -346,7 +404,7 @@ const char *dpi_proto_name(const struct dpi *d, uint16_t id)
 
 unsigned dpi_proto_count(const struct dpi *d)
 {
-	return ndpi_get_num_supported_protocols(d->mod);
+	return compat_num_protocols(d->mod);
 }
 
 const struct dpi_stats *dpi_stats(const struct dpi *d)
@@ -369,7 +427,7 @@ int dpi_proto_by_name(const char *name)
 	pthread_once(&names_once, names_init);
 	if (!names_mod)
 		return -1;
-	n = ndpi_get_num_supported_protocols(names_mod);
+	n = compat_num_protocols(names_mod);
 	for (i = 0; i < n; i++) {
 		const char *pn = ndpi_get_proto_name(names_mod, (uint16_t)i);
 

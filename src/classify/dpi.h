@@ -1,7 +1,7 @@
 /* Deep packet inspection: the only module that includes nDPI's headers.
  *
- * A compat layer over nDPI 4.2 (Debian) and 4.4+/5.x (OpenWrt), selected by
- * configure's probes. One struct dpi per engine (thread); flow states come
+ * A compat layer over nDPI 4.2 (Debian), 4.8 (OpenWrt 23.05/24.10), 4.11 and
+ * 5.0's published API (OpenWrt master), selected by configure's probes. One struct dpi per engine (thread); flow states come
  * from a bounded pool that grows in chunks and is reused, so steady state
  * does not allocate (nDPI itself may allocate strings for metadata).
  */
@@ -20,6 +20,8 @@ struct dpi_flow;
 struct dpi_result {
 	uint16_t master;	/* wire protocol (TLS, HTTP, DNS, ...), 0 unknown */
 	uint16_t app;		/* app-level protocol (WhatsApp, ...) or == master */
+	uint16_t by_ip;		/* application nDPI names by the server's address
+				 * (protocol_by_ip, nDPI >= 4.6), 0 none */
 	uint8_t detected:1;	/* nDPI named a protocol */
 	uint8_t complete:1;	/* ... and has nothing more to collect */
 	uint8_t guessed:1;	/* from giveup(): by port or address */

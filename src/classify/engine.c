@@ -6,6 +6,7 @@
  * table is fixed and nDPI states come from dpi's pool.
  */
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,9 +208,8 @@ static int app_from_ndpi(const struct engine *e, const struct flow *f)
  * the server, not which application the flow is: leave it unnamed rather
  * than call every such flow "Google". Application-specific networks
  * (Telegram, Zoom, ...) still name their application. */
-static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t srv)
+static int app_unless_platform(const struct apps_db *db, int id)
 {
-	int id = apps_match_addr(db, f->key.family, f->key.addr[srv]);
 	const struct apps_app *a = id >= 0 ? apps_get(db, id) : NULL;
 	const struct apps_category *c;
 
@@ -217,6 +217,39 @@ static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t
 	    !strcmp(c->tag, "platform"))
 		return -1;
 	return id;
+}
+
+static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t srv)
+{
+	return app_unless_platform(db, apps_match_addr(db, f->key.family, f->key.addr[srv]));
+}
+
+/* nDPI's own application for the flow: its app-level protocol (TLS.YouTube),
+ * else the one it names by the server's address. */
+uint16_t engine_ndpi_app(const struct flow *f)
+{
+	if (f->proto_app && f->proto_app != f->proto_master)
+		return f->proto_app;
+	if (f->proto_ip && f->proto_ip != f->proto_master)
+		return f->proto_ip;
+	return 0;
+}
+
+int engine_ndpi_app_catalog(const struct engine *e, const struct flow *f)
+{
+	uint16_t id = engine_ndpi_app(f);
+
+	return id && e->apps ? apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, id)) : -1;
+}
+
+/* The application nDPI 4.6+ names by address (4.2 put it in the app
+ * protocol, which app_from_ndpi() reads): the same rule as for the
+ * catalog's own networks applies, a platform's network names nothing. */
+static int app_from_ndpi_addr(const struct engine *e, const struct flow *f)
+{
+	if (!f->proto_ip)
+		return -1;
+	return app_unless_platform(e->apps, apps_match_ndpi(e->apps, dpi_proto_name(e->dpi, f->proto_ip)));
 }
 
 static void classify_app(struct engine *e, struct flow *f)
@@ -256,6 +289,8 @@ static void classify_app(struct engine *e, struct flow *f)
 		   (id = apps_match_host(db, host)) >= 0) {
 		f->source = FLOW_SRC_DNS;
 	} else if (by_server && (id = app_from_addr(db, f, srv)) >= 0) {
+		f->source = FLOW_SRC_ADDR;
+	} else if (by_server && (id = app_from_ndpi_addr(e, f)) >= 0) {
 		f->source = FLOW_SRC_ADDR;
 	} else if (m.cert_names && (id = app_from_cert(db, &m)) >= 0) {
 		f->source = FLOW_SRC_CERT;
@@ -357,8 +392,9 @@ static int engine_quic_step(struct engine *e, struct flow *f, const struct pkt *
 	    p->l4proto != IPPROTO_UDP || side != f->init_side || !p->payload_len)
 		return 0;
 	if (x->quic_state == QUIC_ST_NONE) {
-		if (!dpi_proto_is_quic(f->proto_master) && !dpi_proto_is_quic(f->proto_app) &&
-		    !looks_like_initial(f, p))
+		if (!e->cfg.quic_capacity ||	/* netify's reader off: nDPI's only */
+		    (!dpi_proto_is_quic(f->proto_master) && !dpi_proto_is_quic(f->proto_app) &&
+		     !looks_like_initial(f, p)))
 			return 0;
 		dpi_meta(f->dpi, &r, &m);
 		if (m.host || !(x->quic = engine_quic_get(e))) {
@@ -430,6 +466,8 @@ static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 		dpi_giveup(e->dpi, f->dpi, &r);
 		f->proto_master = r.master;
 		f->proto_app = r.app;
+		if (r.by_ip)
+			f->proto_ip = r.by_ip;
 		f->guessed = r.guessed;
 	}
 	if (f->dpi) {
@@ -560,9 +598,14 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
 	e->stats.inspected++;
 	f->detection_packets++;
-	if (r.detected && (r.master != f->proto_master || r.app != f->proto_app)) {
-		f->proto_master = r.master;
-		f->proto_app = r.app;
+	if ((r.detected && (r.master != f->proto_master || r.app != f->proto_app)) ||
+	    (r.by_ip && r.by_ip != f->proto_ip)) {
+		if (r.detected) {
+			f->proto_master = r.master;
+			f->proto_app = r.app;
+		}
+		if (r.by_ip)
+			f->proto_ip = r.by_ip;
 		classify_app(e, f);
 		if (e->cfg.cb.flow_update)
 			e->cfg.cb.flow_update(e->cfg.cb.user, e, f);
@@ -602,9 +645,9 @@ static void engine_flow_account(struct flow *f, const struct pkt *p, uint8_t sid
 		f->has_mac = 1;
 	}
 	if (p->l4proto == IPPROTO_TCP) {
-		if (p->tcp_flags & 0x04)
+		if (p->tcp_flags & TH_RST)
 			f->rst_seen = 1;
-		if (p->tcp_flags & 0x01) {
+		if (p->tcp_flags & TH_FIN) {
 			if (side)
 				f->fin_seen1 = 1;
 			else
@@ -627,7 +670,7 @@ int engine_lookup(struct engine *e, enum link_type lt, const uint8_t *data, uint
 	res->ts_us = ts_us;
 	e->stats.packets++;
 	e->stats.bytes += caplen;
-	res->status = decode_packet(lt, data, caplen, &res->pkt);
+	res->status = decode_packet_opts(lt, data, caplen, e->cfg.decode_tunnels ? DECODE_TUNNELS : 0, &res->pkt);
 	e->stats.decode[res->status]++;
 	if (res->status != DECODE_OK)
 		return 0;

@@ -44,7 +44,8 @@ struct engine_cfg {
 	struct flow_timeouts timeouts;	/* default tcp 3600, closed 10, udp 120, other 60 */
 	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
 	uint32_t dns_ttl_min, dns_ttl_max;
-	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256) */
+	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256, 0 = none) */
+	bool decode_tunnels;		/* inner packets of IP-in-IP, GRE, CAPWAP (captures; default off) */
 	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
 	unsigned n_local_nets;
 	uint64_t seed;			/* hash seed; 0 = random */
@@ -133,6 +134,15 @@ int engine_flow_meta(struct engine *e, const struct flow *f, struct flow_meta *m
 
 /* Which key side of f is "local" (LAN), by local_nets or else the initiator. */
 uint8_t engine_local_side(const struct engine *e, const struct flow *f);
+
+/* nDPI's own application for f, beside the catalog's f->app_id: its
+ * app-level protocol (GoogleServices in TLS.GoogleServices), else what it
+ * names by the server's address (protocol_by_ip); 0 if none. */
+uint16_t engine_ndpi_app(const struct flow *f);
+
+/* The catalog application engine_ndpi_app() stands for (its ndpi: lines),
+ * or -1: a rule naming that application matches the flow too. */
+int engine_ndpi_app_catalog(const struct engine *e, const struct flow *f);
 
 /* Names for ids, for JSON and tables. */
 const char *engine_proto_name(const struct engine *e, uint16_t ndpi_id);

@@ -173,6 +173,15 @@ static void flowjson_detection(struct jsonw *w, struct engine *e, const struct f
 	jsonw_kv_str(w, "detected_application_name", app ? app : "unknown");
 	if (f->proto_app != f->proto_master)
 		jsonw_kv_str(w, "detected_app_protocol_name", engine_proto_name(e, f->proto_app));
+	/* nDPI's own application, which the catalog's coarser one may have
+	 * replaced above (GoogleServices, Teams), and the one it names by the
+	 * server's address: a rule matches either (netify.5). */
+	if (engine_ndpi_app(f)) {
+		jsonw_kv_int(w, "ndpi_application", engine_ndpi_app(f));
+		jsonw_kv_str(w, "ndpi_application_name", engine_proto_name(e, engine_ndpi_app(f)));
+	}
+	if (f->proto_ip)
+		jsonw_kv_str(w, "ndpi_address_application_name", engine_proto_name(e, f->proto_ip));
 	jsonw_kv_str(w, "detection_source", flow_source_name((enum flow_source)f->source));
 	if (f->source == FLOW_SRC_DNS && engine_dnscache(e))
 		jsonw_kv_str(w, "dns_host_name", dnscache_lookup(engine_dnscache(e), f->key.family,

@@ -5,8 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <gcrypt.h>
-
+#include "crypto.h"
 #include "cursor.h"
 #include "quic.h"
 
@@ -81,31 +80,25 @@ static bool quic_is_v2(uint32_t v)
 	return v == QUIC_V2;
 }
 
-static void quic_gcrypt_ready(void)
-{
-	/* nDPI initialises libgcrypt too; whoever is first does it once. */
-	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-		gcry_check_version(NULL);
-		gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	}
-}
-
 /* ---- HKDF (RFC 5869) with TLS 1.3's HKDF-Expand-Label (RFC 8446 7.1) ---- */
 
+/* libgcrypt through crypto.c's handle, never by symbol name: a default
+ * libndpi exports gcry_* functions of its own (see crypto.h). */
 static int quic_hmac(const uint8_t *key, size_t key_len, const uint8_t *a, size_t a_len,
 		     uint8_t out[32])
 {
+	const struct crypto_gcry *g = crypto_gcry();
 	gcry_md_hd_t h;
 
-	if (gcry_md_open(&h, GCRY_MD_SHA256, GCRY_MD_FLAG_HMAC))
+	if (!g || g->md_open(&h, GCRY_MD_SHA256, GCRY_MD_FLAG_HMAC))
 		return -1;
-	if (gcry_md_setkey(h, key, key_len)) {
-		gcry_md_close(h);
+	if (g->md_setkey(h, key, key_len)) {
+		g->md_close(h);
 		return -1;
 	}
-	gcry_md_write(h, a, a_len);
-	memcpy(out, gcry_md_read(h, GCRY_MD_SHA256), 32);
-	gcry_md_close(h);
+	g->md_write(h, a, a_len);
+	memcpy(out, g->md_read(h, GCRY_MD_SHA256), 32);
+	g->md_close(h);
 	return 0;
 }
 
@@ -142,7 +135,6 @@ int quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 
 	if (salt < 0 || dcid_len > QUIC_CID_MAX)
 		return -1;
-	quic_gcrypt_ready();
 	if (quic_hmac(quic_salts[salt], 20, dcid, dcid_len, initial) ||
 	    quic_expand_label(initial, "client in", client, 32) ||
 	    quic_expand_label(client, v2 ? "quicv2 key" : "quic key", k->key, 16) ||
@@ -154,20 +146,20 @@ int quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 
 int quic_hp_mask(const uint8_t hp[16], const uint8_t sample[16], uint8_t mask[5])
 {
+	const struct crypto_gcry *g = crypto_gcry();
 	gcry_cipher_hd_t h;
 	uint8_t block[16];
 	int ret = -1;
 
-	quic_gcrypt_ready();
-	if (gcry_cipher_open(&h, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_ECB, 0))
+	if (!g || g->cipher_open(&h, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_ECB, 0))
 		return -1;
-	if (gcry_cipher_setkey(h, hp, 16) ||
-	    gcry_cipher_encrypt(h, block, sizeof(block), sample, 16))
+	if (g->cipher_setkey(h, hp, 16) ||
+	    g->cipher_encrypt(h, block, sizeof(block), sample, 16))
 		goto out_close;
 	memcpy(mask, block, 5);
 	ret = 0;
 out_close:
-	gcry_cipher_close(h);
+	g->cipher_close(h);
 	return ret;
 }
 
@@ -261,19 +253,20 @@ static int quic_hdr_parse(struct cursor *c, struct quic_hdr *h)
 static int quic_gcm_open(const struct quic_keys *k, const uint8_t nonce[12], const uint8_t *aad,
 			 size_t aad_len, uint8_t *data, size_t len, const uint8_t *tag)
 {
+	const struct crypto_gcry *g = crypto_gcry();
 	gcry_cipher_hd_t h;
 	int ret = -1;
 
-	if (gcry_cipher_open(&h, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_GCM, 0))
+	if (!g || g->cipher_open(&h, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_GCM, 0))
 		return -1;
-	if (gcry_cipher_setkey(h, k->key, 16) || gcry_cipher_setiv(h, nonce, 12) ||
-	    gcry_cipher_authenticate(h, aad, aad_len) ||
-	    gcry_cipher_decrypt(h, data, len, NULL, 0) ||
-	    gcry_cipher_checktag(h, tag, QUIC_TAG_LEN))
+	if (g->cipher_setkey(h, k->key, 16) || g->cipher_setiv(h, nonce, 12) ||
+	    g->cipher_authenticate(h, aad, aad_len) ||
+	    g->cipher_decrypt(h, data, len, NULL, 0) ||
+	    g->cipher_checktag(h, tag, QUIC_TAG_LEN))
 		goto out_close;
 	ret = 0;
 out_close:
-	gcry_cipher_close(h);
+	g->cipher_close(h);
 	return ret;
 }
 
@@ -587,7 +580,6 @@ static int quic_packet_feed(struct quic_reasm *r, struct cursor *c)
 void quic_reasm_init(struct quic_reasm *r)
 {
 	memset(r, 0, sizeof(*r));
-	quic_gcrypt_ready();
 }
 
 int quic_reasm_feed(struct quic_reasm *r, const uint8_t *udp_payload, size_t len)

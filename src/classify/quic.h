@@ -62,7 +62,7 @@ struct quic_reasm {
 	char alpn[QUIC_ALPN_MAX];		/* e.g. "h3" or "h3,h3-29" */
 };
 
-/** quic_reasm_init - reset @r for a new flow (also initialises libgcrypt once). */
+/** quic_reasm_init - reset @r for a new flow (libgcrypt is bound on first use, see crypto.h). */
 void quic_reasm_init(struct quic_reasm *r);
 
 /**

@@ -174,7 +174,9 @@ static void usage(FILE *out)
 		"  -a, --apps DIR       application definitions directory\n"
 		"  -l, --local-net CIDR LAN network: decides the local side (repeatable)\n"
 		"  -t, --table          print a table per protocol and application\n"
-		"      --no-summary     omit the closing summary record\n");
+		"      --no-summary     omit the closing summary record\n"
+		"      --quic-capacity N  QUIC handshakes netify reads itself at once (default 256,\n"
+		"                       0 = only nDPI reads QUIC)\n");
 }
 
 struct classify_opts {
@@ -193,6 +195,7 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 		{ "local-net", required_argument, NULL, 'l' },
 		{ "table", no_argument, NULL, 't' },
 		{ "no-summary", no_argument, NULL, 'S' },
+		{ "quic-capacity", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -201,6 +204,7 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 	int opt;
 
 	engine_cfg_defaults(&o->cfg);
+	o->cfg.decode_tunnels = true;	/* as ndpiReader reads captures */
 	o->summary = 1;
 	while ((opt = getopt_long(argc, argv, "b:f:a:l:th", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -230,6 +234,11 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 			break;
 		case 'S':
 			o->summary = 0;
+			break;
+		case 'Q':
+			o->cfg.quic_capacity = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);

@@ -209,8 +209,10 @@ struct policy_input {
 	int app_id;
 	int app_master_id;	/* e.g. the app of the parent flow, or -1 */
 	int category_id;
+	int app_ndpi_id;	/* the app nDPI's own application stands for, or -1 */
 	int proto_id;		/* nDPI application protocol (WhatsApp) */
 	int proto_master_id;	/* nDPI master protocol (TLS), or -1 */
+	int proto_ip_id;	/* nDPI's application by server address, or -1 */
 };
 
 /** policy_input_init - an input with every id -1 and no source */

@@ -13,8 +13,8 @@
 void policy_input_init(struct policy_input *in)
 {
 	memset(in, 0, sizeof(*in));
-	in->app_id = in->app_master_id = in->category_id = -1;
-	in->proto_id = in->proto_master_id = -1;
+	in->app_id = in->app_master_id = in->app_ndpi_id = in->category_id = -1;
+	in->proto_id = in->proto_master_id = in->proto_ip_id = -1;
 }
 
 static bool policy_cidr_contains(const struct policy_cidr *c,
@@ -67,9 +67,11 @@ static bool policy_traffic_ok(const struct policy_rule *r,
 		return true;
 	return policy_id_in(&r->app_ids, in->app_id) ||
 	       policy_id_in(&r->app_ids, in->app_master_id) ||
+	       policy_id_in(&r->app_ids, in->app_ndpi_id) ||
 	       policy_id_in(&r->category_ids, in->category_id) ||
 	       policy_id_in(&r->proto_ids, in->proto_id) ||
-	       policy_id_in(&r->proto_ids, in->proto_master_id);
+	       policy_id_in(&r->proto_ids, in->proto_master_id) ||
+	       policy_id_in(&r->proto_ids, in->proto_ip_id);
 }
 
 bool policy_rule_active(const struct policy_rule *r, time_t now)

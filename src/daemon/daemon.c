@@ -65,13 +65,14 @@ static struct apps_db *config_apps(const char *dir)
 	if (!errs)
 		return NULL;
 	db = apps_db_load(dir, errs);
-	if (!db && errno != ENOMEM) {
-		/* policies naming apps fail to load below; the others still work */
+	if (!db && errno == ENOENT) {
+		/* No catalog at all: policies naming apps fail to load below; the
+		 * others still work. A catalog that cannot be read is an error. */
 		log_msg(LOG_WARNING, "apps: %s: %s; no application definitions", dir, strerror(errno));
 		db = apps_db_load_files(NULL, 0, errs);
 	}
 	if (!db)
-		log_msg(LOG_ERR, "apps: %s: %s", dir, strerror(errno));
+		log_msg(LOG_ERR, "apps: %s: %s", dir, errs->count ? errs->msg[0] : strerror(errno));
 	else if (errs->count)
 		log_msg(LOG_WARNING, "apps: %u bad definition lines skipped (first: %s)",
 			errs->count + errs->dropped, errs->msg[0]);

@@ -280,6 +280,9 @@ static struct engine *worker_engine(struct worker *w, const struct policy_main *
 	ec.dns_cache_size = m->dns_cache_size;
 	ec.dns_ttl_min = m->dns_ttl_min;
 	ec.dns_ttl_max = m->dns_ttl_max;
+	/* A capture's tunnels are decoded as `netify classify` does; inline,
+	 * the verdict is the outer packet's, so its flow is the outer one. */
+	ec.decode_tunnels = w->d->replay;
 	/* Flow ids unique across workers: 2^24 per worker before they wrap. */
 	ec.flow_id_base = (uint32_t)(w->queue - m->queue_first) << 24;
 	for (i = 0; i < m->lan_network.n && i < ARRAY_SIZE(nets); i++) {

@@ -127,6 +127,9 @@ static void verdict_input(struct verdict *v, const struct flow *f, const struct 
 		in->app_id = f->app_id;
 		if (f->app_id >= 0 && v->apps && (a = apps_get(v->apps, f->app_id)))
 			in->category_id = a->category;
+		/* nDPI's own application may name another one (netify.5) */
+		in->app_ndpi_id = engine_ndpi_app_catalog(v->e, f);
+		in->proto_ip_id = f->proto_ip ? f->proto_ip : -1;
 	}
 	in->proto_id = f->proto_app ? f->proto_app : -1;
 	in->proto_master_id = f->proto_master ? f->proto_master : -1;

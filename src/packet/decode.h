@@ -41,6 +41,8 @@ struct pkt {
 	uint8_t l4proto;	/* IPPROTO_* */
 	uint8_t tcp_flags;	/* TCP only */
 	uint8_t has_mac:1, first_fragment:1;
+	uint8_t tunnels;	/* tunnel headers removed (DECODE_TUNNELS) */
+	uint8_t opts;		/* decode options in force (DECODE_TUNNELS) */
 	uint16_t vlan;		/* innermost VLAN id, 0 if none */
 	uint16_t sport, dport;	/* host order; ICMP: type/code in sport, id in dport */
 	uint8_t src[16], dst[16];	/* IPv4 uses the first 4 bytes */
@@ -51,7 +53,12 @@ struct decode_stats {
 	uint64_t status[__DECODE_MAX];
 };
 
+/* Options of decode_packet_opts(). */
+#define DECODE_TUNNELS 0x01	/* the packet inside IP-in-IP, GRE, CAPWAP data */
+
 int decode_packet(enum link_type lt, const uint8_t *data, uint32_t caplen, struct pkt *out);
+int decode_packet_opts(enum link_type lt, const uint8_t *data, uint32_t caplen, unsigned opts,
+		       struct pkt *out);
 
 /* Maps a libpcap DLT_* value to a link type; -1 if unsupported. */
 int decode_link_from_dlt(int dlt);

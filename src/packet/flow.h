@@ -76,6 +76,7 @@ struct flow {
 	void *user;		/* owner's per-flow data (daemon: policy outcome) */
 	uint16_t proto_master;	/* nDPI ids, 0 = unknown */
 	uint16_t proto_app;
+	uint16_t proto_ip;	/* nDPI's application by server address (>= 4.6), 0 none */
 	int32_t app_id;		/* netify application id, -1 none */
 	uint16_t detection_packets;
 	uint8_t state;		/* enum flow_state */

@@ -4,22 +4,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "pcapsrc.h"
 
 #define READ_BUFFER (1 << 16)
+#define NSEC_PER_SEC 1000000000L
 
 struct pcapsrc_ctx {
 	pcap_t *pc;
 	enum link_type lt;
 	pcapsrc_cb cb;
 	void *user;
+	uint64_t last_ts;	/* of the last packet with a valid timestamp */
+	uint64_t bad_ts;	/* packets whose timestamp was not */
 };
 
+/* Captures are opened with nanosecond precision: libpcap scales a
+ * microsecond file's fraction up, so one check covers both formats. A
+ * fraction past a second (the file's bytes are not checked by libpcap) or
+ * a time before 1970 would move the flow clock anywhere: such a packet
+ * keeps the previous packet's time, and is counted. */
 static void pcapsrc_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct pcapsrc_ctx *c = (struct pcapsrc_ctx *)arg;
-	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+	uint64_t ts = c->last_ts;
 
+	if (h->ts.tv_sec >= 0 && h->ts.tv_usec >= 0 && h->ts.tv_usec < NSEC_PER_SEC)
+		c->last_ts = ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec / 1000;
+	else
+		c->bad_ts++;
 	if (c->cb(c->user, c->lt, data, h->caplen, ts))
 		pcap_breakloop(c->pc);
 }
@@ -46,7 +59,7 @@ int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t 
 	iobuf = malloc(READ_BUFFER);
 	if (iobuf)
 		setvbuf(fp, iobuf, _IOFBF, READ_BUFFER);
-	pc = pcap_fopen_offline(fp, ebuf);
+	pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!pc) {
 		snprintf(err, errlen, "%s: %s", path, ebuf);
 		if (fp != stdin)
@@ -67,6 +80,9 @@ int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t 
 	rc = pcap_loop(pc, -1, pcapsrc_packet, (u_char *)&ctx);
 	if (rc == PCAP_ERROR)	/* a truncated capture still gave us its packets */
 		snprintf(err, errlen, "%s: %s", path, pcap_geterr(pc));
+	if (ctx.bad_ts)
+		log_msg(LOG_WARNING, "%s: %llu packets with an invalid timestamp took the previous one's",
+			path, (unsigned long long)ctx.bad_ts);
 out:
 	pcap_close(pc);	/* closes fp */
 	free(iobuf);

@@ -10,7 +10,10 @@ typedef int (*pcapsrc_cb)(void *user, enum link_type lt, const uint8_t *data, ui
 			  uint64_t ts_us);
 
 /* Reads every packet of path and calls cb (stop early by returning
- * non-zero). Returns 0, or -1 with a message in err. */
+ * non-zero) with its time in microseconds, from the file's microsecond or
+ * nanosecond timestamps; a packet whose timestamp is invalid (fraction of
+ * a second out of range, before 1970) gets the previous packet's, and is
+ * counted in a warning. Returns 0, or -1 with a message in err. */
 int pcapsrc_read(const char *path, pcapsrc_cb cb, void *user, char *err, size_t errlen);
 
 #endif

@@ -1,28 +1,34 @@
 #!/bin/sh
 # Application accuracy on the nDPI corpus: the share of flows whose
-# application matches the nDPI-dev ground truth, for netify (nDPI 4.2 +
-# application definitions) and for Debian's ndpiReader 4.2, per capture and
-# overall, on the same flows.
+# application matches the nDPI-dev ground truth, for netify (nDPI +
+# application definitions) and for the ndpiReader of the same nDPI version,
+# per capture and overall, on the same flows.
 #
-# usage: tests/bench/app_accuracy.sh [CORPUS_DIR [APPS_DIR]]
-#   CORPUS_DIR  default ../shared/corpus/ndpi (pcap/, expected-ndpi-dev.tsv,
-#               ndpireader-4.2.tsv)
+# usage: tests/bench/app_accuracy.sh [CORPUS_DIR [APPS_DIR [PEER_TSV]]]
+#   CORPUS_DIR  default ../shared/corpus/ndpi (pcap/, expected-ndpi-dev.tsv)
 #   APPS_DIR    default policy/apps.d
+#   PEER_TSV    ndpiReader's table for the same nDPI version as netify's
+#               (tests/golden/ndpiref.sh makes one); default the corpus'
+#               ndpireader-4.2.tsv (Debian's 4.2)
 #   NETIFY      the netify binary (default ./netify)
 #
 # Names are compared case-insensitively after one mapping, applied the same
 # way to the truth, to netify and to ndpiReader: a name that the catalog
 # lists as an nDPI name (ndpi:), tag or display name of an application
 # stands for that application (so nDPI's "WhatsAppCall" and netify's
-# "whatsapp" are the same application, as a policy sees them).  For netify
-# the application is detected_application_name when it is not "unknown",
-# else nDPI's application protocol (detected_app_protocol_name), else the
-# protocol (detected_protocol_name), just as the truth's app column falls
-# back to the protocol.  A truth flow netify did not report counts as a
-# miss.  The raw string match of ndpiReader's app column is printed too.
+# "whatsapp" are the same application, as a policy sees them).  A flow
+# agrees when the truth's application (its app column, which falls back to
+# the protocol) is one of the names the tool reports for it: for netify
+# its application (detected_application_name), nDPI's application kept in
+# the record (ndpi_application_name, ndpi_address_application_name) or the
+# protocol (detected_protocol_name, detected_app_protocol_name); for
+# ndpiReader its app, its protocol or the application it names by address
+# ([IP: ...], nDPI >= 4.6).  A truth flow a tool did not report counts as
+# a miss.  The raw string match of ndpiReader's app column is printed too.
 set -e
 corpus=${1:-../shared/corpus/ndpi}
 apps=${2:-policy/apps.d}
+peer_tsv=${3:-$corpus/ndpireader-4.2.tsv}
 netify=${NETIFY:-./netify}
 out=$(mktemp -d /tmp/netify-accuracy.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -32,10 +38,10 @@ for p in $(cut -f1 "$corpus/expected-ndpi-dev.tsv" | tail -n +2 | sort -u); do
 		>"$out/$p.ndjson" 2>/dev/null || true
 done
 
-python3 - "$corpus" "$apps" "$out" <<'PYEOF'
+python3 - "$corpus" "$apps" "$out" "$peer_tsv" <<'PYEOF'
 import collections, glob, json, os, sys
 
-corpus, apps_dir, out = sys.argv[1:4]
+corpus, apps_dir, out, peer_tsv = sys.argv[1:5]
 L4 = {1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 47: "GRE", 50: "ESP",
       51: "AH", 58: "ICMPV6", 89: "OSPF", 103: "PIM", 112: "VRRP",
       113: "PGM", 132: "SCTP"}
@@ -78,7 +84,7 @@ def load_tsv(path):
     return rows
 
 truth = load_tsv(os.path.join(corpus, "expected-ndpi-dev.tsv"))
-peer = load_tsv(os.path.join(corpus, "ndpireader-4.2.tsv"))
+peer = load_tsv(peer_tsv)
 
 mine = collections.defaultdict(list)
 for path in glob.glob(os.path.join(out, "*.ndjson")):
@@ -91,13 +97,14 @@ for path in glob.glob(os.path.join(out, "*.ndjson")):
         if rec.get("type") != "flow":
             continue
         f = rec["flow"]
-        app = f.get("detected_application_name")
-        if not app or app == "unknown":
-            app = f.get("detected_app_protocol_name") or f.get("detected_protocol_name")
+        names = [f.get(n) for n in ("detected_application_name", "ndpi_application_name",
+                                    "ndpi_address_application_name", "detected_protocol_name",
+                                    "detected_app_protocol_name")]
+        names = {canon(n) for n in names if n and n != "unknown"} or {"unknown"}
         k = key(pcap, L4.get(f.get("ip_protocol"), str(f.get("ip_protocol"))),
                 str(f.get("vlan_id") or 0), f.get("local_ip"), f.get("local_port", 0),
                 f.get("other_ip"), f.get("other_port", 0))
-        mine[k].append(app)
+        mine[k].append(names)
 
 per = collections.defaultdict(lambda: [0, 0, 0, 0])  # flows, netify, peer, peer raw
 for k, rows in truth.items():
@@ -106,19 +113,20 @@ for k, rows in truth.items():
         c = per[r["pcap"]]
         c[0] += 1
         want = canon(r["app"])
-        if i < len(got) and canon(got[i]) == want:
+        if i < len(got) and want in got[i]:
             c[1] += 1
         if i < len(theirs):
-            c[2] += canon(theirs[i]["app"]) == want
+            t = theirs[i]
+            c[2] += want in {canon(t["app"]), canon(t["master"]), canon(t.get("ip_proto") or "unknown")}
             c[3] += theirs[i]["app"].lower() == r["app"].lower()
 
 pct = lambda a, b: 100.0 * a / b if b else 0.0
-print("%-44s %6s %8s %8s" % ("capture", "flows", "netify", "ndpi4.2"))
+print("%-44s %6s %8s %8s" % ("capture", "flows", "netify", "ndpiReader"))
 tot = [0, 0, 0, 0]
 for pcap in sorted(per):
     c = per[pcap]
     tot = [x + y for x, y in zip(tot, c)]
     print("%-44s %6d %7.1f%% %7.1f%%" % (pcap[:44], c[0], pct(c[1], c[0]), pct(c[2], c[0])))
 print("%-44s %6d %7.1f%% %7.1f%%" % ("OVERALL", tot[0], pct(tot[1], tot[0]), pct(tot[2], tot[0])))
-print("ndpiReader 4.2, raw app-name match without the catalog mapping: %.1f%%" % pct(tot[3], tot[0]))
+print("ndpiReader, raw app-name match without the catalog mapping: %.1f%%" % pct(tot[3], tot[0]))
 PYEOF

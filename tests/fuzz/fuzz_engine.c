@@ -53,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		engine_cfg_defaults(&cfg);
 		cfg.flow_capacity = 64;	/* small: eviction paths get exercised too */
 		cfg.packet_budget = 8;
+		cfg.decode_tunnels = true;	/* the capture path: IP-in-IP, GRE, CAPWAP too */
 		cfg.dns_cache_size = 64;
 		cfg.cb.flow_done = on_done;
 		engine = engine_new(&cfg);

@@ -1,5 +1,6 @@
 /* Unit tests for application definitions: format, errors, precedence,
  * matching. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -476,8 +477,8 @@ static void test_precedence(void **state)
 	apps_db_free(db);
 }
 
-/* A directory loads *.conf in name order; other files are ignored and an
- * unreadable file does not stop the rest. */
+/* A directory loads *.conf in name order; other files are ignored; a file
+ * that cannot be read fails the load, never a catalog missing it. */
 static void test_load_dir(void **state)
 {
 	char sub[128], path[192];
@@ -501,14 +502,20 @@ static void test_load_dir(void **state)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/15-dir.conf", sub);
 	assert_int_equal(mkdir(path, 0700), 0);	/* not a readable file */
+	errno = 0;
+	assert_null(apps_db_load(sub, &errs));
+	assert_int_equal(errno, EISDIR);
+	assert_int_equal(errs.count, 1);
+	assert_non_null(strstr(errs.msg[0], "15-dir.conf"));
+	assert_int_equal(rmdir(path), 0);
 	db = apps_db_load(sub, &errs);
 	assert_non_null(db);
 	assert_string_equal(apps_get(db, 1)->label, "From B");
 	assert_int_equal(apps_match_host(db, "b.example"), 1);
-	assert_int_equal(errs.count, 1);
-	assert_non_null(strstr(errs.msg[0], "15-dir.conf"));
+	assert_int_equal(errs.count, 0);
 	apps_db_free(db);
 	assert_null(apps_db_load("/nonexistent/netify-apps", &errs));
+	assert_int_equal(errno, ENOENT);
 }
 
 static void test_missing_file(void **state)
@@ -518,9 +525,13 @@ static void test_missing_file(void **state)
 	(void)state;
 
 	files[1] = put("ok.conf", "app:5:ok\n");
+	errno = 0;
 	db = apps_db_load_files(files, 2, &errs);
-	assert_non_null(db);
+	assert_null(db);
+	assert_int_equal(errno, ENOENT);
 	assert_true(has_error("/nonexistent/x.conf:0: ", "cannot open"));
+	db = apps_db_load_files(files + 1, 1, &errs);
+	assert_non_null(db);
 	assert_int_equal(apps_find_tag(db, "ok"), 5);
 	apps_db_free(db);
 }

@@ -271,6 +271,56 @@ static void http_flow_fields(void **state)
 	engine_free(e);
 }
 
+/* A TLS flow to a Google address: whichever way the nDPI version reports
+ * what it names by address (4.2 as the application protocol, 4.6+ as
+ * protocol_by_ip), the record keeps it as nDPI's application. */
+static void ndpi_application_by_address(void **state)
+{
+	static const char hello[] = "\x16\x03\x01\x00\x05hello";
+	struct capture c = { .done = 0 };
+	const char *app_path[] = { "flow", "ndpi_application_name", NULL };
+	const char *proto_path[] = { "flow", "detected_protocol_name", NULL };
+	struct engine_cfg cfg;
+	struct engine *e;
+	struct pb b;
+	struct engine_result r;
+	char err[256];
+	yajl_val v, f;
+	int i;
+
+	(void)state;
+	engine_cfg_defaults(&cfg);
+	cfg.flow_capacity = 64;
+	cfg.cb.flow_done = on_done;
+	cfg.cb.user = &c;
+	e = engine_new(&cfg);
+	assert_non_null(e);
+	for (i = 0; i < 4; i++) {
+		int up = i != 1;
+		size_t plen = i == 3 ? sizeof(hello) - 1 : 0;
+
+		b.len = 0;
+		pb_eth(&b, 0x0800);
+		pb_ipv4(&b, IPPROTO_TCP, up ? "192.168.1.10" : "142.250.1.1",
+			up ? "142.250.1.1" : "192.168.1.10", (uint16_t)(20 + plen), 0, 0);
+		pb_tcp(&b, up ? 40000 : 443, up ? 443 : 40000, i == 0 ? 0x02 : i == 1 ? 0x12 : 0x18);
+		pb_bytes(&b, hello, plen);
+		engine_process(e, LINK_ETHERNET, b.buf, (uint32_t)b.len, 1000000 + (uint64_t)i * 1000, &r);
+	}
+	engine_flush(e, FLOW_PURGE_SHUTDOWN);
+	assert_int_equal(c.done, 1);
+	v = yajl_tree_parse(c.json, err, sizeof(err));
+	assert_non_null(v);
+	f = yajl_tree_get(v, proto_path, yajl_t_string);
+	assert_non_null(f);
+	assert_string_equal(vstr(f), "TLS");
+	f = yajl_tree_get(v, app_path, yajl_t_string);
+	assert_non_null(f);
+	assert_string_equal(vstr(f), "Google");
+	yajl_tree_free(v);
+	engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +333,7 @@ int main(void)
 		cmocka_unit_test(numbers_and_addresses),
 		cmocka_unit_test(macs_nulls_and_printing),
 		cmocka_unit_test(http_flow_fields),
+		cmocka_unit_test(ndpi_application_by_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

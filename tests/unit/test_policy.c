@@ -791,6 +791,16 @@ static void test_traffic_lists(void **state)
 	assert_string_equal(match_name(p, &in, 0), "wa-proto");
 	in = input(NULL, NULL, NULL, -1);
 	assert_string_equal(match_name(p, &in, 0), "(none)");
+	/* nDPI's own application, beside the catalog's: the catalog app it
+	 * stands for matches app rules, what nDPI names by address (nDPI's
+	 * protocol_by_ip) matches proto rules */
+	in = input(NULL, NULL, NULL, 101);
+	in.app_ndpi_id = 103;
+	assert_string_equal(match_name(p, &in, 0), "apps");
+	in = input(NULL, NULL, NULL, -1);
+	in.proto_master_id = 7;
+	in.proto_ip_id = 142;
+	assert_string_equal(match_name(p, &in, 0), "wa-proto");
 	policy_free(p);
 }
 
