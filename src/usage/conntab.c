@@ -377,6 +377,36 @@ void conntab_foreach(struct conntab *tab, void (*fn)(void *ctx, struct conn *c),
 			fn(ctx, &tab->c[i]);
 }
 
+int conntab_restore(struct conntab *tab, const struct conn *saved)
+{
+	struct conn *c;
+
+	if ((saved->t.family != 4 && saved->t.family != 6) || saved->n_limits > USAGE_FLOW_LIMITS)
+		return -1;
+	for (uint32_t i = tab->buckets[bucket_of(tab, &saved->t)]; i != CONN_NONE; i = tab->c[i].next)
+		if (tuple_eq(&tab->c[i].t, &saved->t) && tab->c[i].flow_id == saved->flow_id &&
+		    tab->c[i].ct_id == saved->ct_id)
+			return 0;	/* restored already */
+	if (!(c = conn_alloc(tab, &saved->t))) {
+		tab->st.full++;
+		return -1;
+	}
+	c->flow_id = saved->flow_id;
+	memcpy(c->base, saved->base, sizeof(c->base));
+	memcpy(c->limits, saved->limits, sizeof(c->limits));
+	c->ct_id = saved->ct_id;
+	c->created = saved->created;
+	c->app = saved->app;
+	c->category = saved->category;
+	memcpy(c->mac, saved->mac, 6);
+	c->n_limits = saved->n_limits;
+	/* not seen yet: the first complete round checks it is still there */
+	c->flags = CONN_USED | (saved->flags & (CONN_BOUND | CONN_BY_REPLY | CONN_LOCAL_SRC | CONN_BLOCKED |
+						CONN_UNMAPPED));
+	c->seen = 0;
+	return 0;
+}
+
 void conntab_stats(const struct conntab *tab, struct conntab_stats *st)
 {
 	*st = tab->st;

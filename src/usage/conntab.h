@@ -109,6 +109,9 @@ size_t conntab_sweep(struct conntab *tab, uint32_t now_min, uint32_t grace, bool
 /** conntab_foreach - calls @fn for each entry; @fn may set CONN_BLOCKED in flags */
 void conntab_foreach(struct conntab *tab, void (*fn)(void *ctx, struct conn *c), void *ctx);
 
+/** conntab_restore - an entry saved before a restart; 0, or -1 (full, or not valid) */
+int conntab_restore(struct conntab *tab, const struct conn *saved);
+
 void conntab_stats(const struct conntab *tab, struct conntab_stats *st);
 
 /** conntab_entry_size - bytes per entry (for the memory figures) */

@@ -97,7 +97,7 @@ struct ulimits *ulimits_new(const struct ulimits_opts *o)
 		goto out_free;
 	}
 	l->max_defs = o->max_defs ? o->max_defs : 256;
-	l->max_scopes = o->max_scopes ? o->max_scopes : 4096;
+	l->max_scopes = o->max_scopes ? o->max_scopes : 1024;
 	l->smask = pow2(l->max_scopes) - 1;
 	l->bmask = pow2(l->max_scopes * 2) - 1;
 	l->defs = calloc(l->max_defs, sizeof(*l->defs));

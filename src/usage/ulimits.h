@@ -79,7 +79,7 @@ typedef void (*ulimit_fn)(void *ctx, enum ulimit_event ev, const struct ulimit_s
 
 struct ulimits_opts {
 	uint32_t max_defs;	/* limit rules (0: 256) */
-	uint32_t max_scopes;	/* budgets tracked at once (0: 4096) */
+	uint32_t max_scopes;	/* budgets tracked at once (0: 1024) */
 	int reset_min;		/* day start, minutes after local midnight */
 	ulimit_fn fn;
 	void *ctx;
