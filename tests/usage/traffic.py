@@ -8,7 +8,9 @@ conntrack benchmark. Every byte count printed is application payload.
       for SECONDS), and reads what the client sends until it closes
   traffic.py tcp-client DST PORT SPORT UP DOWN [RATE [SECONDS]]
       connects from SPORT, asks for DOWN bytes, sends UP bytes, reads the
-      answer; prints "sent N received M seconds S reset R"
+      answer; prints "sent N received M seconds S reset R last L lastms E"
+      (L: when the last byte came, seconds after the start, E: the same as
+      wall-clock milliseconds; R: reset, or no byte for 5 s)
   traffic.py udp-server PORT
       answers each datagram with one of the size written in its first 8
       bytes (big endian; 0: no answer)
@@ -17,6 +19,11 @@ conntrack benchmark. Every byte count printed is application payload.
       prints "sent N received M"
   traffic.py udp-many DST PORT0 N
       one datagram of 8 bytes to each of ports PORT0 .. PORT0+N-1
+  traffic.py conn-server PORT
+      accepts connections and closes them at once
+  traffic.py conn-rate DST PORT SECONDS
+      opens and closes connections one after the other for SECONDS;
+      prints how many per second
 """
 import socket
 import sys
@@ -74,7 +81,7 @@ def tcp_client(dst, port, sport, up, down, rate=0, secs=0):
     start = time.time()
     s.connect((dst, port))
     s.sendall(b'%d %d %d\n' % (down, rate, secs))
-    sent, received, reset = 0, 0, 0
+    sent, received, reset, last = 0, 0, 0, 0.0
     chunk = b'y' * 16384
     while sent < up:
         n = min(len(chunk), up - sent)
@@ -88,10 +95,12 @@ def tcp_client(dst, port, sport, up, down, rate=0, secs=0):
             if not b:
                 break
             received += len(b)
+            last = time.time() - start
     except (ConnectionResetError, socket.timeout):
         reset = 1
     s.close()
-    print('sent %d received %d seconds %.3f reset %d' % (sent, received, time.time() - start, reset))
+    print('sent %d received %d seconds %.3f reset %d last %.3f lastms %d' %
+          (sent, received, time.time() - start, reset, last, int((start + last) * 1000)))
     sys.stdout.flush()
 
 
@@ -128,6 +137,31 @@ def udp_many(dst, port0, n):
         s.sendto(b'\0' * 8, (dst, p))
 
 
+def conn_server(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('0.0.0.0', port))
+    s.listen(1024)
+    while True:
+        c, _ = s.accept()
+        c.close()
+
+
+def conn_rate(dst, port, secs):
+    n = 0
+    end = time.time() + secs
+    while time.time() < end:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\1\0\0\0\0\0\0\0')
+        try:
+            s.connect((dst, port))
+            n += 1
+        except OSError:
+            pass
+        s.close()
+    print('%.0f' % (n / secs))
+
+
 def main():
     a = sys.argv[1:]
     cmd = a[0]
@@ -142,6 +176,10 @@ def main():
         udp_client(a[1], int(a[2]), int(a[3]), int(a[4]), int(a[5]), int(a[6]))
     elif cmd == 'udp-many':
         udp_many(a[1], int(a[2]), int(a[3]))
+    elif cmd == 'conn-server':
+        conn_server(int(a[1]))
+    elif cmd == 'conn-rate':
+        conn_rate(a[1], int(a[2]), float(a[3]))
     else:
         sys.exit('unknown command ' + cmd)
 
