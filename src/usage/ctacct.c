@@ -42,6 +42,23 @@ struct ctacct {
 
 /* ---- parsing -------------------------------------------------------- */
 
+/* mnl_nlmsg_ok() compares the length as an int: a length past 2 GiB reads
+ * as negative and passes. These compare unsigned. */
+static bool msg_ok(const struct nlmsghdr *nlh, size_t rem)
+{
+	return rem >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= rem;
+}
+
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *nlh, size_t *rem)
+{
+	size_t step = MNL_ALIGN(nlh->nlmsg_len);
+
+	if (step > *rem)
+		step = *rem;
+	*rem -= step;
+	return (const struct nlmsghdr *)((const char *)nlh + step);
+}
+
 static int top_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
@@ -203,7 +220,7 @@ int ctacct_parse(const void *msg, size_t len, struct ctacct_rec *r)
 
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
-	if (len > INT32_MAX || !mnl_nlmsg_ok(nlh, (int)len) || (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK ||
+	if (!msg_ok(nlh, len) || (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
 		return -1;
 	type = nlh->nlmsg_type & 0xff;
@@ -441,7 +458,7 @@ int ctacct_read(struct ctacct *a, unsigned int budget)
 	while (!budget || done < budget) {
 		ssize_t n = recv(mnl_socket_get_fd(a->ev), a->buf, sizeof(a->buf), MSG_DONTWAIT);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)a->buf;
-		int rem = (int)n;
+		size_t rem = n > 0 ? (size_t)n : 0;
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -455,7 +472,7 @@ int ctacct_read(struct ctacct *a, unsigned int budget)
 			return -1;
 		}
 		done++;
-		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		for (; msg_ok(nlh, rem); nlh = msg_next(nlh, &rem)) {
 			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 				continue;
 			a->st.events++;
@@ -488,14 +505,14 @@ int ctacct_dump(struct ctacct *a, uint32_t mark, uint32_t mask)
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(a->q, a->buf, sizeof(a->buf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)a->buf;
-		int rem = (int)n;
+		size_t rem = n > 0 ? (size_t)n : 0;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			goto out_error;
 		}
-		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		for (; msg_ok(nlh, rem); nlh = msg_next(nlh, &rem)) {
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != a->q_portid)
 				continue;	/* left over from a request that timed out */
 			if (nlh->nlmsg_type == NLMSG_DONE) {
@@ -549,14 +566,14 @@ static int get_batch(struct ctacct *a, const struct ct_tuple *t, const uint8_t *
 	while (acked < sent) {
 		ssize_t r = mnl_socket_recvfrom(a->q, a->buf, sizeof(a->buf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)a->buf;
-		int rem = (int)r;
+		size_t rem = r > 0 ? (size_t)r : 0;
 
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		for (; msg_ok(nlh, rem); nlh = msg_next(nlh, &rem)) {
 			if (nlh->nlmsg_seq - base >= sent || nlh->nlmsg_pid != a->q_portid)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {

@@ -160,6 +160,10 @@ static void test_parse_refuses(void **state)
 	nlh = v4_conn();
 	assert_int_equal(ctacct_parse(nlh, nlh->nlmsg_len - 1, &r), -1);
 	assert_int_equal(ctacct_parse(nlh, 10, &r), -1);
+	/* a length past 2 GiB: libmnl's int comparison would take it (found
+	 * by fuzz_ctacct) */
+	nlh->nlmsg_len = 0xffffff18;
+	assert_int_equal(ctacct_parse(nlh, 257, &r), -1);
 	/* no nfgenmsg */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
