@@ -140,7 +140,7 @@ echo "tiktok: $(cat "$UL/tiktok.out") start $start boundary $boundary event $evm
 [ -n "$ev" ] && [ "$(field used_min "$ev")" = 1 ] && [ "$evms" -ge "$boundary" ] && [ "$evms" -lt $((boundary + 5000)) ]
 ok $? "1-minute limit reached at the end of the first active minute ($((evms - boundary)) ms after it)"
 [ "$(awk '{print $8}' "$UL/tiktok.out")" = 1 ] && [ $((end - evms)) -gt -1000 ] && [ $((end - evms)) -lt 5000 ]
-ok $? "its stream was cut within 5 s of the limit (last byte $((end - evms)) ms after it)"
+ok $? "its stream was cut within 5 s of the limit (its last byte at $((end - evms)) ms from the event)"
 wait $O
 [ "$(awk '{print $4}' "$UL/other2.out")" = $((50000 * 75)) ] && [ "$(awk '{print $8}' "$UL/other2.out")" = 0 ]
 ok $? "the other application of the device ran its 75 s to the end"
