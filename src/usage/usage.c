@@ -35,7 +35,7 @@ struct usage {
 	uint32_t done_min;		/* the last minute boundary handled */
 	time_t next_refresh, next_save, next_persist;
 	struct usage_stats st;
-	int late_logged;
+	int late_logged, full_logged;
 	struct ct_tuple *gt;
 	uint8_t *gdir;
 };
@@ -120,8 +120,15 @@ static void note(struct usage *u, const struct usage_flow *f)
 
 static void drain(struct usage *u)
 {
+	struct evring_stats es;
 	const void *p;
 	size_t len;
+
+	evring_stats(u->ring, &es);
+	if (es.full)
+		log_once(&u->full_logged, LOG_WARNING,
+			 "usage: flow notes dropped, the ring of %u was full: those connections count for no device (counted)",
+			 evring_capacity(u->ring));
 
 	while ((p = evring_peek(u->ring, &len))) {
 		struct usage_flow f;
