@@ -11,22 +11,9 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "utest.h"
+
 #include "usage/daycal.h"
-
-static time_t utc(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	assert_non_null(strptime(s, "%Y-%m-%d %H:%M:%S", &tm));
-	return timegm(&tm);
-}
-
-static void zone(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
-}
 
 /* Berlin's rules as the tz database has them, and as a POSIX TZ string
  * (what OpenWrt puts in /etc/TZ): both must give the same days. */

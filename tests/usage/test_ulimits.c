@@ -16,6 +16,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "utest.h"
+
 #include "usage/ulimits.h"
 
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 2 };
@@ -34,15 +36,6 @@ static void on_event(void *ctx, enum ulimit_event ev, const struct ulimit_status
 	s->last[ev] = *st;
 }
 
-static time_t utc(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	assert_non_null(strptime(s, "%Y-%m-%d %H:%M:%S", &tm));
-	return timegm(&tm);
-}
-
 static struct ulimits *lim_new(struct seen *s, int reset_min, uint32_t max_scopes)
 {
 	struct ulimits_opts o = { .max_scopes = max_scopes, .reset_min = reset_min, .fn = on_event, .ctx = s };
@@ -51,12 +44,6 @@ static struct ulimits *lim_new(struct seen *s, int reset_min, uint32_t max_scope
 	memset(s, 0, sizeof(*s));
 	assert_non_null(l = ulimits_new(&o));
 	return l;
-}
-
-static void zone(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
 }
 
 static uint32_t M(time_t t)

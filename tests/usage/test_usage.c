@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "utest.h"
+
 #include <netinet/in.h>
 
 #include "usage/usage.h"
@@ -218,16 +220,10 @@ static void test_restart(void **state)
 
 static int setup(void **state)
 {
-	struct tm tm;
-
 	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	memset(&tm, 0, sizeof(tm));
-	strptime("2026-06-10 12:00:05", "%Y-%m-%d %H:%M:%S", &tm);
-	now_t = timegm(&tm);
-	snprintf(dir, sizeof(dir), "/tmp/usage-test.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	zone("UTC");
+	now_t = utc("2026-06-10 12:00:05");
+	scratch_dir(dir, sizeof(dir), "usage-test");
 	snprintf(pdir, sizeof(pdir), "%s/flash", dir);
 	reached = warned = 0;
 	return 0;
@@ -235,11 +231,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int main(void)

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "utest.h"
+
 #include "usage/usagedb.h"
 
 enum { APP_A = 10, APP_B = 11, APP_C = 12, CAT_X = 3, CAT_Y = 4 };
@@ -19,21 +21,6 @@ enum { APP_A = 10, APP_B = 11, APP_C = 12, CAT_X = 3, CAT_Y = 4 };
 static const uint8_t MAC1[6] = { 0x02, 0, 0, 0, 0, 1 };
 static const uint8_t MAC2[6] = { 0x02, 0, 0, 0, 0, 2 };
 static const uint8_t MAC3[6] = { 0x02, 0, 0, 0, 0, 3 };
-
-static time_t utc(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	assert_non_null(strptime(s, "%Y-%m-%d %H:%M:%S", &tm));
-	return timegm(&tm);
-}
-
-static void zone(const char *tz)
-{
-	setenv("TZ", tz, 1);
-	tzset();
-}
 
 static struct usagedb *db_new(uint32_t max, int reset_min, uint32_t min_bytes)
 {

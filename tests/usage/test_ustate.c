@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "utest.h"
+
 #include <gcrypt.h>
 #include <netinet/in.h>
 
@@ -28,15 +30,6 @@
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 2 };
 static char dir[64];
 static time_t T0;
-
-static time_t utc(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	assert_non_null(strptime(s, "%Y-%m-%d %H:%M:%S", &tm));
-	return timegm(&tm);
-}
 
 struct world {
 	struct usagedb *db;
@@ -407,21 +400,16 @@ static void test_bad_file_set_aside(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
+	zone("UTC");
 	T0 = utc("2026-06-10 12:30:00");
-	snprintf(dir, sizeof(dir), "/tmp/ustate-test.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	scratch_dir(dir, sizeof(dir), "ustate-test");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 int main(void)
