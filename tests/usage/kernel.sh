@@ -48,7 +48,7 @@ ip netns exec "$R" "$HARNESS" watch --event-mask 0x00ff0000 --dump 0x10000/0x100
 	>"$out" 2>&1 &
 W=$!
 PIDS="$PIDS $W"
-for i in $(seq 50); do grep -q '^ready' "$out" && break; sleep 0.1; done
+for i in $(seq 50); do grep -qs '^ready' "$out" && break; sleep 0.1; done
 [ "$acct0" = 0 ] && [ "$(inr cat /proc/sys/net/netfilter/nf_conntrack_acct)" = 1 ] &&
 	grep -q 'nf_conntrack_acct was off: turned it on; connections that existed before have no counters' "$out"
 ok $? "nf_conntrack_acct turned on and logged (was $acct0)"
@@ -148,7 +148,7 @@ flood() {	# OUTFILE HARNESS-OPTIONS...
 	inr "$HARNESS" watch --event-mask 0x00ff0000 --dump 0x10000/0x10000 --interval 60000 --duration 7000 \
 		--rcvbuf 4096 --stall 3000 "$@" >"$f" 2>&1 &
 	local w=$!
-	for i in $(seq 50); do grep -q '^ready' "$f" && break; sleep 0.1; done
+	for i in $(seq 50); do grep -qs '^ready' "$f" && break; sleep 0.1; done
 	inc $TRAFFIC udp-many 10.78.2.2 20000 2000
 	sleep 0.3
 	inr conntrack -D -p udp >/dev/null 2>&1
@@ -178,7 +178,7 @@ echo "$g" | grep -q '^GETRUN records=300 '
 ok $? "300 connections read by tuple in batches: all found"
 CT_GET_PAUSE_MS=1500 inr "$HARNESS" get 0x10000/0x10000 100 >"$UL/get.out" 2>&1 &
 w=$!
-for i in $(seq 50); do grep -q '^kept' "$UL/get.out" && break; sleep 0.1; done
+for i in $(seq 50); do grep -qs '^kept' "$UL/get.out" && break; sleep 0.1; done
 inr conntrack -F >/dev/null 2>&1
 wait $w
 g=$(cat "$UL/get.out")

@@ -44,8 +44,8 @@ H=$!
 PIDS="$PIDS $H"
 exec 3>"$UL/cmd"
 cmd() { echo "$*" >&3; }
-for i in $(seq 50); do grep -q '^ready' "$out" && break; sleep 0.1; done
-grep -q '^ready' "$out" || { echo "not ok 1 - harness started"; cat "$out"; exit 1; }
+for i in $(seq 50); do grep -qs '^ready' "$out" && break; sleep 0.1; done
+grep -qs '^ready' "$out" || { echo "not ok 1 - harness started"; cat "$out"; exit 1; }
 
 # ask KIND ARGS: sends the command, waits for its answer line, prints it
 ask() {
