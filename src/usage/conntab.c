@@ -5,7 +5,7 @@
 
 #include "log.h"
 #include "util.h"
-#include "usage/conntab.h"
+#include "conntab.h"
 
 #define CONN_NONE UINT32_MAX
 #define CONN_CHECKING (1 << 5)	/* named by conntab_missing(), not seen since */

@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "usage/ctacct.h"
-#include "usage/uflow.h"
+#include "ctacct.h"
+#include "uflow.h"
 
 enum {
 	CONN_BOUND = 1 << 0,	/* ct_id is the kernel's id for it */

@@ -19,7 +19,7 @@
 #include <netinet/in.h>
 
 #include "log.h"
-#include "usage/ctacct.h"
+#include "ctacct.h"
 
 #define CTACCT_BUF	(64 * 1024)
 #define CTACCT_GET_BATCH 128	/* replies of one batch fit the query socket */

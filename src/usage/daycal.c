@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "usage/daycal.h"
+#include "daycal.h"
 
 /* The zone's offset from UTC at instant t, in seconds east. */
 static long daycal_gmtoff(time_t t)

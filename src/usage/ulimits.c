@@ -6,8 +6,8 @@
 
 #include "log.h"
 #include "util.h"
-#include "usage/daycal.h"
-#include "usage/ulimits.h"
+#include "daycal.h"
+#include "ulimits.h"
 
 #define UL_NONE UINT32_MAX
 #define UL_RING 2048u

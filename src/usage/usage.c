@@ -10,8 +10,8 @@
 #include "evring.h"
 #include "log.h"
 #include "util.h"
-#include "usage/usage.h"
-#include "usage/ustate.h"
+#include "usage.h"
+#include "ustate.h"
 
 #define USAGE_GETS_MAX 4096	/* connections checked or refreshed per turn */
 #define USAGE_SWEEP_GRACE 2	/* minutes a registration may wait for its first reading */

@@ -35,11 +35,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "usage/conntab.h"
-#include "usage/ctacct.h"
-#include "usage/uflow.h"
-#include "usage/ulimits.h"
-#include "usage/usagedb.h"
+#include "conntab.h"
+#include "ctacct.h"
+#include "uflow.h"
+#include "ulimits.h"
+#include "usagedb.h"
 
 struct usage_opts {
 	/* kernel */

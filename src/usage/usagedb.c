@@ -5,7 +5,7 @@
 
 #include "log.h"
 #include "util.h"
-#include "usage/usagedb_int.h"
+#include "usagedb_int.h"
 
 /* ---- buckets -------------------------------------------------------- */
 

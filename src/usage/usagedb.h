@@ -35,7 +35,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "usage/daycal.h"
+#include "daycal.h"
 
 #define USAGE_HOURS	48	/* hourly buckets kept */
 #define USAGE_DAYS	62	/* daily buckets kept */

@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#include "usage/daycal.h"
-#include "usage/usagedb.h"
+#include "daycal.h"
+#include "usagedb.h"
 
 #define UDB_NONE UINT32_MAX
 

@@ -23,10 +23,10 @@
 #include <yajl/yajl_tree.h>
 
 #include "util.h"
-#include "usage/conntab.h"
-#include "usage/ulimits.h"
-#include "usage/usagedb_int.h"
-#include "usage/ustate.h"
+#include "conntab.h"
+#include "ulimits.h"
+#include "usagedb_int.h"
+#include "ustate.h"
 
 #define NOW 1781094600	/* 2026-06-10 12:30 UTC */
 

@@ -31,7 +31,7 @@
 #include <arpa/inet.h>
 
 #include "util.h"
-#include "usage/ctacct.h"
+#include "ctacct.h"
 
 static const char *const kinds[] = { "DESTROY", "DUMP", "GET" };
 static int quiet;

@@ -12,7 +12,7 @@
 
 #include <netinet/in.h>
 
-#include "usage/conntab.h"
+#include "conntab.h"
 
 static struct ct_tuple tup(uint8_t a, uint8_t b, uint16_t sport, uint16_t dport)
 {

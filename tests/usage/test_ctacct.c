@@ -21,7 +21,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "usage/ctacct.h"
+#include "ctacct.h"
 
 static char buf[4096];
 

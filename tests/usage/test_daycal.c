@@ -13,7 +13,7 @@
 
 #include "utest.h"
 
-#include "usage/daycal.h"
+#include "daycal.h"
 
 /* Berlin's rules as the tz database has them, and as a POSIX TZ string
  * (what OpenWrt puts in /etc/TZ): both must give the same days. */

@@ -18,7 +18,7 @@
 
 #include "utest.h"
 
-#include "usage/ulimits.h"
+#include "ulimits.h"
 
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 2 };
 

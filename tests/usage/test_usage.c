@@ -20,8 +20,8 @@
 
 #include <netinet/in.h>
 
-#include "usage/usage.h"
-#include "usage/ustate.h"
+#include "usage.h"
+#include "ustate.h"
 
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 };
 static const uint8_t ZERO[6];

@@ -14,7 +14,7 @@
 
 #include "utest.h"
 
-#include "usage/usagedb.h"
+#include "usagedb.h"
 
 enum { APP_A = 10, APP_B = 11, APP_C = 12, CAT_X = 3, CAT_Y = 4 };
 

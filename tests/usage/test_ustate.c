@@ -22,10 +22,10 @@
 #include <gcrypt.h>
 #include <netinet/in.h>
 
-#include "usage/conntab.h"
-#include "usage/ulimits.h"
-#include "usage/usagedb.h"
-#include "usage/ustate.h"
+#include "conntab.h"
+#include "ulimits.h"
+#include "usagedb.h"
+#include "ustate.h"
 
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 2 };
 static char dir[64];

@@ -27,7 +27,7 @@
 
 #include "policy.h"
 #include "util.h"
-#include "usage/usage.h"
+#include "usage.h"
 
 static const char *const evnames[] = { "warn", "reached", "reset" };
 
