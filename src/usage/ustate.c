@@ -9,8 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gcrypt.h>
-
+#include "crypto.h"
 #include "cursor.h"
 #include "log.h"
 #include "util.h"
@@ -34,18 +33,36 @@ enum { REC_ENTRY = 1, REC_BUDGET = 2, REC_CONN = 3 };
 #define BUDGET_LEN (8u + 6 + 4 + 4 + 8 + 8 + 4 + MINS_LEN)
 #define CONN_FIXED 86u
 
-static void crc_init(void)
+/* libgcrypt through crypto.c's handle: a default libndpi exports gcry_*
+ * functions of its own (gcrypt-light, no CRC32), which a call by name
+ * would bind to. NULL (errno ENOSYS): no checksum, so no state file. */
+static const struct crypto_gcry *crc_lib(void)
 {
-	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-		gcry_check_version(NULL);
-		gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	}
+	const struct crypto_gcry *g = crypto_gcry();
+
+	if (!g)
+		errno = ENOSYS;
+	return g;
+}
+
+/* CRC-32 of p[0..len) into crc; 0, or -1 */
+static int crc_buffer(const struct crypto_gcry *g, const void *p, size_t len, uint8_t crc[4])
+{
+	gcry_md_hd_t md;
+
+	if (g->md_open(&md, GCRY_MD_CRC32, 0))
+		return -1;
+	g->md_write(md, p, len);
+	memcpy(crc, g->md_read(md, GCRY_MD_CRC32), 4);
+	g->md_close(md);
+	return 0;
 }
 
 /* ---- writing -------------------------------------------------------- */
 
 struct wr {
 	FILE *f;
+	const struct crypto_gcry *g;
 	gcry_md_hd_t md;
 	uint64_t n;
 	int err;
@@ -55,7 +72,7 @@ static void w_bytes(struct wr *w, const void *p, size_t n)
 {
 	if (fwrite(p, 1, n, w->f) != n)
 		w->err = errno ? errno : EIO;
-	gcry_md_write(w->md, p, n);
+	w->g->md_write(w->md, p, n);
 	w->n += n;
 }
 
@@ -223,7 +240,7 @@ static void w_all(struct wr *w, const struct ustate_src *s, time_t now, bool con
 		conntab_foreach(s->conns, w_conn, &wc);
 	w_bytes(w, END_MAGIC, 8);
 	w_u64(w, w->n + 8 + 4);
-	memcpy(crc, gcry_md_read(w->md, GCRY_MD_CRC32), 4);
+	memcpy(crc, w->g->md_read(w->md, GCRY_MD_CRC32), 4);
 	if (fwrite(crc, 1, 4, w->f) != 4)
 		w->err = errno ? errno : EIO;
 	w->n += 4;
@@ -259,7 +276,8 @@ int ustate_save(const char *dir, const char *name, const struct ustate_src *s, t
 
 	info = info ? info : &dummy;
 	memset(info, 0, sizeof(*info));
-	crc_init();
+	if (!(w.g = crc_lib()))
+		return -1;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.%016llx", dir, name,
 			     (unsigned long long)util_random64()) >= sizeof(tmp)) {
@@ -275,13 +293,13 @@ int ustate_save(const char *dir, const char *name, const struct ustate_src *s, t
 		close(fd);
 		goto out_unlink;
 	}
-	if (gcry_md_open(&w.md, GCRY_MD_CRC32, 0)) {
+	if (w.g->md_open(&w.md, GCRY_MD_CRC32, 0)) {
 		fclose(w.f);
 		errno = ENOMEM;
 		goto out_unlink;
 	}
 	w_all(&w, s, now, conns, info);
-	gcry_md_close(w.md);
+	w.g->md_close(w.md);
 	if (w.err || fflush(w.f) || fsync(fileno(w.f))) {
 		err = w.err ? w.err : errno;
 		fclose(w.f);
@@ -548,6 +566,7 @@ int ustate_decode(const void *buf, size_t len, const struct ustate_src *s, time_
 	struct dec d = { s, now, false, NULL, why, whylen, 0 };
 	uint64_t version = 0, hlen = 0, flags = 0, flen = 0, saved = 0;
 	struct cursor c;
+	const struct crypto_gcry *g;
 	unsigned char crc[4];
 
 	info = info ? info : &dummy;
@@ -580,8 +599,10 @@ int ustate_decode(const void *buf, size_t len, const struct ustate_src *s, time_
 			 memcmp(t, END_MAGIC, 8) ? "no end marker" : "length differs from the one written");
 		return -1;
 	}
-	crc_init();
-	gcry_md_hash_buffer(GCRY_MD_CRC32, crc, p, len - 4);
+	if (!(g = crc_lib()) || crc_buffer(g, p, len - 4, crc)) {
+		snprintf(why, whylen, "cannot check: %s", crypto_error() ? crypto_error() : "CRC-32 unavailable");
+		return -1;
+	}
 	if (memcmp(crc, p + len - 4, 4)) {
 		snprintf(why, whylen, "garbled: checksum mismatch");
 		return -1;
