@@ -4,7 +4,9 @@
 # connections as netify would (0x10000: released, 0x20000: blocked); the
 # reader, inside the router, must report exactly what the kernel counted
 # (`conntrack -L`), and that must match the bytes sent (UDP exactly: IP
-# length = payload + 28; TCP within 1% in the heavy direction):
+# length = payload + 28; TCP within 5% in the heavy direction: conntrack
+# counts IP bytes, and when veth does not coalesce, a 1448-byte segment
+# carries 52 bytes of headers, 3.6%):
 #   - turning nf_conntrack_acct on (and a connection from before without counters)
 #   - destroy events filtered in the kernel by mark; unmarked connections never seen
 #   - dumps filtered by mark: released yes, blocked or unmarked no
@@ -89,15 +91,15 @@ tcp_ok() {	# SPORT: the last dump equals conntrack -L; prints "ko kr"
 	[ -n "$last" ] && [ "$(field obytes "$last")" = "$1" ] && [ "$(field rbytes "$last")" = "$2" ] &&
 		[ "$(field opkts "$last")" = "$3" ] && [ "$(field rpkts "$last")" = "$4" ] && echo "$1 $2"
 }
-within1() {	# BYTES PAYLOAD: payload <= bytes <= payload * 1.01
-	[ "$1" -ge "$2" ] && [ $(( ($1 - $2) * 100 )) -le "$2" ]
+within5() {	# BYTES PAYLOAD: payload <= bytes <= payload * 1.05
+	[ "$1" -ge "$2" ] && [ $(( ($1 - $2) * 20 )) -le "$2" ]
 }
-r=$(tcp_ok 40003) && within1 "${r% *}" 3000000
-ok $? "TCP upload: dump equals conntrack -L, original bytes within 1% of 3000000 sent (${r:-none})"
-r=$(tcp_ok 40004) && within1 "${r#* }" 3000000
-ok $? "TCP download: dump equals conntrack -L, reply bytes within 1% of 3000000 received (${r:-none})"
-r=$(tcp_ok 40005) && within1 "${r#* }" 1000000
-ok $? "TCP over IPv6: dump equals conntrack -L, reply bytes within 1% of 1000000 (${r:-none})"
+r=$(tcp_ok 40003) && within5 "${r% *}" 3000000
+ok $? "TCP upload: dump equals conntrack -L, original bytes within 5% of 3000000 sent (${r:-none})"
+r=$(tcp_ok 40004) && within5 "${r#* }" 3000000
+ok $? "TCP download: dump equals conntrack -L, reply bytes within 5% of 3000000 received (${r:-none})"
+r=$(tcp_ok 40005) && within5 "${r#* }" 1000000
+ok $? "TCP over IPv6: dump equals conntrack -L, reply bytes within 5% of 1000000 (${r:-none})"
 # the same connections' destroy events carry the same final counters
 inr conntrack -D -p tcp --sport 40003 >/dev/null 2>&1
 sleep 0.3
@@ -130,7 +132,7 @@ done
 ok $? "long-lived stream: counters read growing at $grow dumps while it ran"
 [ "$mid" = 1 ]
 ok $? "long-lived stream: a reading in the middle (between 20% and 80% of the total)"
-r=$(tcp_ok 40007) && within1 "${r#* }" 3000000
+r=$(tcp_ok 40007) && within5 "${r#* }" 3000000
 ok $? "long-lived stream: final reading equals conntrack -L and the 3000000 bytes sent (${r:-none})"
 
 kill -TERM $W
