@@ -16,7 +16,7 @@ netify=${NETIFY:-$("$top/scripts/build" release)} || exit 1
 command -v ndpiReader >/dev/null || { echo "ndpiReader missing (apt install libndpi-bin)"; exit 1; }
 
 cc -O2 -o "$work/mkbench" "$top/tests/bench/mkbench.c" -lpcap || exit 1
-cc -O2 -I"$top/src" $(pkg-config --cflags libndpi) -o "$work/sizes" "$top/tests/bench/sizes.c" \
+cc -O2 $(for d in "$top"/src/*/; do printf -- "-iquote %s " "$d"; done) $(pkg-config --cflags libndpi) -o "$work/sizes" "$top/tests/bench/sizes.c" \
 	$(pkg-config --libs libndpi) || exit 1
 # The 12 largest untagged Ethernet captures of the corpus.
 inputs=$(for f in "$corpus"/*.pcap; do

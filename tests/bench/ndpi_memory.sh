@@ -25,7 +25,7 @@ else
 	inc=$(pkg-config --cflags libndpi) lib=
 fi
 # shellcheck disable=SC2086
-cc -std=gnu11 -iquote "$top/src" $inc "$top/tests/bench/sizes.c" -o "$tmp/sizes" $lib -lndpi ||
+cc -std=gnu11 $(for d in "$top"/src/*/; do printf -- "-iquote %s " "$d"; done) $inc "$top/tests/bench/sizes.c" -o "$tmp/sizes" $lib -lndpi ||
 	exit 1
 eval "$("$tmp/sizes" | awk '{ print $1 "=" $2 }')"
 printf '#include <stdio.h>\n#include <ndpi_api.h>\nint main(void) { puts(ndpi_revision()); return 0; }\n' \
