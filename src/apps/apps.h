@@ -25,6 +25,7 @@
 /* Hard limits: input beyond them is reported and skipped, never a crash. */
 #define APPS_LINE_MAX		1024u		/* bytes per line, newline included */
 #define APPS_FILES_MAX		256u		/* *.conf files per directory */
+#define APPS_FILE_MAX		(64u << 20)	/* bytes per file */
 #define APPS_APP_ID_MAX		1000000		/* app ids are 1..APPS_APP_ID_MAX */
 #define APPS_APPS_MAX		65536u		/* distinct apps */
 #define APPS_CATEGORIES_MAX	256u		/* distinct categories */
