@@ -689,9 +689,10 @@ int nft_build_remove(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table
 	return msg_table(b, seq, table, NFT_MSG_DELTABLE);
 }
 
-int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
-		    const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
-		    unsigned int timeout_s)
+/* One element of blockN: added with its timeout, or deleted. */
+static int build_block_elem(struct mnl_nlmsg_batch *b, uint32_t *seq, uint16_t type, const char *table,
+			    int family, const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
+			    unsigned int timeout_s)
 {
 	uint8_t key[40] = { 0 };
 	uint32_t alen = family == 4 ? 4 : 16;
@@ -717,14 +718,27 @@ int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table,
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, family == 4 ? "block4" : "block6");
 	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, 2 * alen + 8);
-	if (timeout_s)
+	if (timeout_s && type == NFT_MSG_NEWSETELEM)
 		nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, (uint64_t)timeout_s * 1000);
 	nftnl_set_elem_add(s, el);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWSETELEM, NFPROTO_INET,
-				    NLM_F_CREATE, (*seq)++);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type, NFPROTO_INET,
+				    type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, (*seq)++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	return batch_next(b);
+}
+
+int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
+		    const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
+		    unsigned int timeout_s)
+{
+	return build_block_elem(b, seq, NFT_MSG_NEWSETELEM, table, family, src, dst, proto, port, timeout_s);
+}
+
+int nft_build_unblock(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
+		      const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port)
+{
+	return build_block_elem(b, seq, NFT_MSG_DELSETELEM, table, family, src, dst, proto, port, 0);
 }
 
 /* ---- socket --------------------------------------------------------- */
@@ -877,10 +891,28 @@ static int build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const void *arg
 	return nft_build_block(b, seq, a->table, a->family, a->src, a->dst, a->proto, a->port, a->timeout);
 }
 
+static int build_unblock(struct mnl_nlmsg_batch *b, uint32_t *seq, const void *arg)
+{
+	const struct block_arg *a = arg;
+
+	return nft_build_unblock(b, seq, a->table, a->family, a->src, a->dst, a->proto, a->port);
+}
+
 int nft_block_add(struct nft *n, const char *table, int family, const uint8_t *src,
 		  const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s)
 {
 	struct block_arg a = { table, family, src, dst, proto, port, timeout_s };
 
 	return nft_run(n, build_block, &a);
+}
+
+int nft_block_del(struct nft *n, const char *table, int family, const uint8_t *src,
+		  const uint8_t *dst, uint8_t proto, uint16_t port)
+{
+	struct block_arg a = { table, family, src, dst, proto, port, 0 };
+
+	/* gone already (its timeout ran out): what was asked for */
+	if (nft_run(n, build_unblock, &a) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
 }

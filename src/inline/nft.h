@@ -69,6 +69,9 @@ int nft_build_remove(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table
 int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
 		    const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
 		    unsigned int timeout_s);
+/** nft_build_unblock - append the deletion of that element */
+int nft_build_unblock(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
+		      const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port);
 
 struct nft;
 
@@ -86,6 +89,10 @@ int nft_install(struct nft *n, const struct nft_cfg *cfg);
 int nft_remove(struct nft *n, const char *table);
 int nft_block_add(struct nft *n, const char *table, int family, const uint8_t *src,
 		  const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s);
+/** nft_block_del - withdraw a block-set element; one that is gone already
+ * (timed out) is not an error */
+int nft_block_del(struct nft *n, const char *table, int family, const uint8_t *src,
+		  const uint8_t *dst, uint8_t proto, uint16_t port);
 
 const char *nft_backend_name(enum nft_queue_backend b);
 
