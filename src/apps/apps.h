@@ -19,6 +19,7 @@
 #ifndef NETIFY_APPS_H
 #define NETIFY_APPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,14 @@ int apps_match_host(const struct apps_db *db, const char *host);
  * Returns app id or -1.  Never allocates.
  */
 int apps_match_addr(const struct apps_db *db, int family, const uint8_t *addr);
+
+/**
+ * apps_is_platform - whether app @id is in category "platform": its net:
+ * ranges are an operator's network, shared by several applications (Meta's
+ * carries Facebook, Instagram and WhatsApp), so an address there names no
+ * application and belongs to none alone.
+ */
+bool apps_is_platform(const struct apps_db *db, int id);
 
 /** apps_match_ndpi - app for an nDPI protocol name (case-insensitive), or -1. */
 int apps_match_ndpi(const struct apps_db *db, const char *ndpi_proto_name);
