@@ -23,7 +23,9 @@
 #include <libnftnl/table.h>
 #include <netinet/in.h>
 
+#include "blockset.h"
 #include "nft.h"
+#include "util.h"
 
 /* Chains run after fw4's filter (priority 0) and before mangle-less egress. */
 #define NFT_PRIO_FILTER 10	/* release / block / queue */
@@ -43,6 +45,7 @@ struct nft {
 	uint32_t seq;
 	pthread_mutex_t lock;	/* workers add block elements, main installs */
 	char *buf;
+	struct blockset *dns;	/* the block-set elements that rest on the DNS hint */
 };
 
 /* A rule under construction; any allocation failure is remembered and
@@ -752,6 +755,8 @@ struct nft *nft_open(void)
 	/* a libmnl batch may run one message past its limit: twice the room */
 	if (!(n->buf = malloc(2 * NFT_BATCH_SIZE)))
 		goto out_free_nft;
+	if (!(n->dns = blockset_new(BLOCKSET_CAPACITY)))
+		goto out_free_buf;
 	if (!(n->nl = mnl_socket_open(NETLINK_NETFILTER)))
 		goto out_free_buf;
 	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -764,6 +769,7 @@ struct nft *nft_open(void)
 out_close_socket:
 	mnl_socket_close(n->nl);
 out_free_buf:
+	blockset_free(n->dns);
 	free(n->buf);
 out_free_nft:
 	free(n);
@@ -776,6 +782,7 @@ void nft_close(struct nft *n)
 		return;
 	mnl_socket_close(n->nl);
 	pthread_mutex_destroy(&n->lock);
+	blockset_free(n->dns);
 	free(n->buf);
 	free(n);
 }
@@ -904,6 +911,54 @@ int nft_block_add(struct nft *n, const char *table, int family, const uint8_t *s
 	struct block_arg a = { table, family, src, dst, proto, port, timeout_s };
 
 	return nft_run(n, build_block, &a);
+}
+
+int nft_block_add_dns(struct nft *n, const char *table, int family, const uint8_t *src,
+		      const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s, int32_t app)
+{
+	struct blockset_elem e = { (uint8_t)family, proto, port, { 0 }, { 0 } };
+	uint64_t now = util_mono_ms() / 1000;
+
+	memcpy(e.dev, src, family == 4 ? 4 : 16);
+	memcpy(e.srv, dst, family == 4 ? 4 : 16);
+	/* remembered first: a DNS answer seen meanwhile can withdraw it */
+	if (blockset_add(n->dns, &e, app, now + timeout_s, now) < 0)
+		return -1;
+	return nft_block_add(n, table, family, src, dst, proto, port, timeout_s);
+}
+
+struct withdraw_ctx {
+	struct nft *n;
+	const char *table;
+	int errors;
+};
+
+static void withdraw_one(void *arg, const struct blockset_elem *e)
+{
+	struct withdraw_ctx *w = arg;
+
+	if (nft_block_del(w->n, w->table, e->family, e->dev, e->srv, e->proto, e->port) < 0)
+		w->errors++;
+}
+
+int nft_block_withdraw(struct nft *n, const char *table, int family, const uint8_t *dst, int32_t app)
+{
+	struct withdraw_ctx w = { n, table, 0 };
+	unsigned int k;
+
+	if (blockset_empty(n->dns))
+		return 0;
+	k = blockset_withdraw(n->dns, family, dst, app, util_mono_ms() / 1000, withdraw_one, &w);
+	if (w.errors) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)k;
+}
+
+bool nft_block_dns_any(const struct nft *n)
+{
+	return !blockset_empty(n->dns);
 }
 
 int nft_block_del(struct nft *n, const char *table, int family, const uint8_t *src,
