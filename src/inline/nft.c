@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 
 #include "blockset.h"
+#include "log.h"
 #include "nft.h"
 #include "util.h"
 
@@ -46,6 +47,7 @@ struct nft {
 	pthread_mutex_t lock;	/* workers add block elements, main installs */
 	char *buf;
 	struct blockset *dns;	/* the block-set elements that rest on the DNS hint */
+	int dns_full_logged;
 };
 
 /* A rule under construction; any allocation failure is remembered and
@@ -922,8 +924,12 @@ int nft_block_add_dns(struct nft *n, const char *table, int family, const uint8_
 	memcpy(e.dev, src, family == 4 ? 4 : 16);
 	memcpy(e.srv, dst, family == 4 ? 4 : 16);
 	/* remembered first: a DNS answer seen meanwhile can withdraw it */
-	if (blockset_add(n->dns, &e, app, now + timeout_s, now) < 0)
+	if (blockset_add(n->dns, &e, app, now + timeout_s, now) < 0) {
+		log_once(&n->dns_full_logged, LOG_WARNING, "block set: %u entries rest on the DNS hint; "
+			 "addresses only the DNS hint ties are left out (their connections are judged "
+			 "one by one), counted in block_set_errors", BLOCKSET_CAPACITY);
 		return -1;
+	}
 	return nft_block_add(n, table, family, src, dst, proto, port, timeout_s);
 }
 
