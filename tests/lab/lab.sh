@@ -240,14 +240,15 @@ kill -TERM $DPID; wait $DPID; DPID=""
 # user with the same policy, gives the same flow records (classification,
 # metadata, rule, action, mark, device) for every flow the daemon saw.
 write_config
-daemon_start
+# The capture starts before the daemon: late packets of connections cut
+# earlier (a server closing after its 10 s timeout) may reach the daemon as
+# it starts, and the replay must have them too.
 bg_in $R tcpdump -i r0 -Q in -U -n -s 0 -w "$LAB/in0.pcap"; tp0=$!
 bg_in $R tcpdump -i r1 -Q in -U -n -s 0 -w "$LAB/in1.pcap"; tp1=$!
+for i in $(seq 50); do [ "$(grep -c 'listening on r' "$LAB/bg.log")" -ge 2 ] && break; sleep 0.1; done
+daemon_start
 timeout 60 nc -U "$LAB/mon.sock" >"$LAB/events" 2>/dev/null & ncp=$!
-for i in $(seq 50); do
-	[ "$(grep -c 'listening on r' "$LAB/bg.log")" -ge 2 ] && grep -q agent_hello "$LAB/events" && break
-	sleep 0.1
-done
+for i in $(seq 50); do grep -q agent_hello "$LAB/events" && break; sleep 0.1; done
 tls example.org 10.77.2.2 >/dev/null; tls web.whatsapp.com 10.77.2.5 >/dev/null
 tls6 example.org fd77:2::2 >/dev/null; http example.org 10.77.2.3 >/dev/null
 inc $TOOL dnsq 10.77.2.2 chat.whatsapp.com >/dev/null; http 10.77.2.4 10.77.2.4 2 >/dev/null
