@@ -513,8 +513,11 @@ static int apps_lines(struct apps_ctx *ctx, struct apps_reader *r, bool eof)
 			return -2;
 		start = (size_t)(nl - r->buf) + 1;
 	}
-	if (eof && start < r->have && apps_line(ctx, r, r->buf + start, r->have - start) == -2)
-		return -2;
+	if (eof && start < r->have) {
+		if (apps_line(ctx, r, r->buf + start, r->have - start) == -2)
+			return -2;
+		start = r->have;
+	}
 	memmove(r->buf, r->buf + start, r->have - start);
 	r->have -= start;
 	if (r->have + 1 > APPS_LINE_MAX) {

@@ -477,6 +477,9 @@ static void test_long_lines_span_reads(void **state)
 	memset(text + n, 'x', APPS_LINE_MAX - 6 - 9);
 	n += APPS_LINE_MAX - 6 - 9;
 	n += (size_t)sprintf(text + n, ".example\nbad\n");
+	/* line 10: too long, and the last, without a newline: one error */
+	memset(text + n, '#', APPS_LINE_MAX + 10);
+	n += APPS_LINE_MAX + 10;
 	text[n] = '\0';
 	db = load1(text);
 	assert_true(has_error("one.conf:2: ", "longer than"));
@@ -484,7 +487,8 @@ static void test_long_lines_span_reads(void **state)
 	assert_true(has_error("one.conf:6: ", "longer than"));
 	assert_true(has_error("one.conf:8: ", "bad domain name"));	/* read, label > 63 */
 	assert_true(has_error("one.conf:9: ", "expected <type>"));
-	assert_int_equal(errs.count, 5);
+	assert_true(has_error("one.conf:10: ", "longer than"));
+	assert_int_equal(errs.count, 6);
 	for (i = 0; i < 3; i++) {
 		char host[32];
 
