@@ -12,13 +12,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "apps_int.h"
+#include "sfile.h"
 #include "util.h"
 
 /* Where a line came from, threaded through the parsers for messages. */
@@ -62,6 +65,30 @@ apps_err_at(struct apps_ctx *ctx, uint16_t file, uint32_t line,
 }
 
 #define apps_err(ctx, ...) apps_err_at((ctx), (ctx)->file, (ctx)->line, __VA_ARGS__)
+
+/* The error that fails the whole load goes first, before the line errors of
+ * the files read until then (a caller that shows one message shows why),
+ * and is never the one dropped when the list is full. */
+static void __attribute__((format(printf, 2, 3)))
+apps_err_fatal(struct apps_ctx *ctx, const char *fmt, ...)
+{
+	struct apps_errors *errs = ctx->errs;
+	char first[APPS_ERROR_LEN];
+	va_list ap;
+
+	if (!errs)
+		return;
+	if (errs->count >= APPS_ERRORS_MAX) {
+		errs->count--;
+		errs->dropped++;
+	}
+	va_start(ap, fmt);
+	apps_err_add(errs, ctx->db->files[ctx->file], ctx->line, fmt, ap);
+	va_end(ap);
+	memcpy(first, errs->msg[errs->count - 1], sizeof(first));
+	memmove(errs->msg[1], errs->msg[0], (errs->count - 1) * sizeof(errs->msg[0]));
+	memcpy(errs->msg[0], first, sizeof(first));
+}
 
 /* --- field validation ---------------------------------------------------- */
 
@@ -437,55 +464,135 @@ static int apps_parse_line(struct apps_ctx *ctx, char *line)
 
 /* --- loading ------------------------------------------------------------- */
 
-static void apps_skip_rest_of_line(FILE *f)
-{
-	int c;
+#define APPS_READ_BUF (16u * 1024u)
 
-	while ((c = getc(f)) != EOF && c != '\n')
-		;
+/* Splits a file's bytes into lines as read() delivers them. */
+struct apps_reader {
+	char buf[APPS_READ_BUF];
+	size_t have;		/* bytes in buf */
+	uint64_t total;		/* bytes read from the file */
+	bool skipping;		/* inside a line already reported too long */
+};
+
+/* One line of @len bytes, newline excluded. A line is counted once, even
+ * when its end comes after it was reported too long; a line with a NUL in
+ * it is reported, not cut at the NUL (the rest would be lost, or read as a
+ * line of its own). Returns -2 when memory ran out. */
+static int apps_line(struct apps_ctx *ctx, struct apps_reader *r, const char *p, size_t len)
+{
+	char line[APPS_LINE_MAX + 1];
+	const char *nul;
+
+	if (r->skipping) {
+		r->skipping = false;
+		return 0;
+	}
+	ctx->line++;
+	if (len + 1 > APPS_LINE_MAX) {
+		apps_err(ctx, "line longer than %u bytes", APPS_LINE_MAX);
+		return -1;
+	}
+	if ((nul = memchr(p, '\0', len))) {
+		apps_err(ctx, "NUL byte in the line (column %zu)", (size_t)(nul - p) + 1);
+		return -1;
+	}
+	memcpy(line, p, len);
+	line[len] = '\0';
+	return apps_parse_line(ctx, line);
+}
+
+/* Hands every complete line in the buffer over; what is left is the start
+ * of a line still being read. At the end of the file it is the last line. */
+static int apps_lines(struct apps_ctx *ctx, struct apps_reader *r, bool eof)
+{
+	size_t start = 0;
+	char *nl;
+
+	while ((nl = memchr(r->buf + start, '\n', r->have - start))) {
+		if (apps_line(ctx, r, r->buf + start, (size_t)(nl - r->buf) - start) == -2)
+			return -2;
+		start = (size_t)(nl - r->buf) + 1;
+	}
+	if (eof && start < r->have) {
+		if (apps_line(ctx, r, r->buf + start, r->have - start) == -2)
+			return -2;
+		start = r->have;
+	}
+	memmove(r->buf, r->buf + start, r->have - start);
+	r->have -= start;
+	if (r->have + 1 > APPS_LINE_MAX) {
+		/* no newline in sight: report the line now, drop it up to its end */
+		if (!r->skipping) {
+			ctx->line++;
+			apps_err(ctx, "line longer than %u bytes", APPS_LINE_MAX);
+			r->skipping = true;
+		}
+		r->have = 0;
+	}
+	return 0;
+}
+
+static int apps_read_fd(struct apps_ctx *ctx, int fd, struct apps_reader *r)
+{
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		n = read(fd, r->buf + r->have, sizeof(r->buf) - r->have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			apps_err_fatal(ctx, "read error: %s", strerror(err));
+			errno = err;
+			return -1;
+		}
+		r->have += (size_t)n;
+		r->total += (uint64_t)n;
+		if (r->total > APPS_FILE_MAX) {	/* it grew since it was opened */
+			apps_err_fatal(ctx, "larger than %u bytes", APPS_FILE_MAX);
+			errno = EFBIG;
+			return -1;
+		}
+		if (apps_lines(ctx, r, n == 0) == -2) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+	}
 }
 
 /* Read one file. A file that cannot be opened or read fails the whole
  * load (-1, errno set, the reason in the errors): a catalog missing a file
- * would name fewer applications without anyone noticing. */
+ * would name fewer applications without anyone noticing. sfile_open()
+ * refuses what is not a regular file (a FIFO would block the loader, the
+ * daemon's main thread on a reload, /dev/zero would never end). */
 static int apps_read_file(struct apps_ctx *ctx)
 {
-	char buf[APPS_LINE_MAX + 1];
-	FILE *f;
-	int err;
+	char why[SFILE_WHY_LEN];
+	struct apps_reader *r;
+	int fd, rc, err;
 
 	ctx->line = 0;
-	f = fopen(ctx->db->files[ctx->file], "r");
-	if (!f) {
+	fd = sfile_open(ctx->db->files[ctx->file], APPS_FILE_MAX, why, sizeof(why));
+	if (fd < 0) {
 		err = errno;
-		apps_err(ctx, "cannot open: %s", strerror(err));
+		apps_err_fatal(ctx, "cannot open: %s", why);
 		errno = err;
 		return -1;
 	}
-	while (fgets(buf, sizeof(buf), f)) {
-		size_t len = strlen(buf);
-
-		ctx->line++;
-		if (len && buf[len - 1] != '\n' && !feof(f)) {
-			apps_err(ctx, "line longer than %u bytes", APPS_LINE_MAX);
-			apps_skip_rest_of_line(f);
-			continue;
-		}
-		if (apps_parse_line(ctx, buf) == -2) {
-			fclose(f);
-			errno = ENOMEM;
-			return -1;
-		}
-	}
-	if (ferror(f)) {
-		err = errno ? errno : EIO;
-		apps_err(ctx, "read error: %s", strerror(err));
-		fclose(f);
-		errno = err;
+	if (!(r = calloc(1, sizeof(*r)))) {
+		close(fd);
+		errno = ENOMEM;
 		return -1;
 	}
-	fclose(f);
-	return 0;
+	rc = apps_read_fd(ctx, fd, r);
+	err = errno;
+	free(r);
+	close(fd);
+	errno = err;
+	return rc;
 }
 
 static int apps_cmp_tag(const void *a, const void *b)

@@ -19,12 +19,14 @@
 #ifndef NETIFY_APPS_H
 #define NETIFY_APPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Hard limits: input beyond them is reported and skipped, never a crash. */
 #define APPS_LINE_MAX		1024u		/* bytes per line, newline included */
 #define APPS_FILES_MAX		256u		/* *.conf files per directory */
+#define APPS_FILE_MAX		(64u << 20)	/* bytes per file */
 #define APPS_APP_ID_MAX		1000000		/* app ids are 1..APPS_APP_ID_MAX */
 #define APPS_APPS_MAX		65536u		/* distinct apps */
 #define APPS_CATEGORIES_MAX	256u		/* distinct categories */
@@ -111,6 +113,14 @@ int apps_match_host(const struct apps_db *db, const char *host);
  * Returns app id or -1.  Never allocates.
  */
 int apps_match_addr(const struct apps_db *db, int family, const uint8_t *addr);
+
+/**
+ * apps_is_platform - whether app @id is in category "platform": its net:
+ * ranges are an operator's network, shared by several applications (Meta's
+ * carries Facebook, Instagram and WhatsApp), so an address there names no
+ * application and belongs to none alone.
+ */
+bool apps_is_platform(const struct apps_db *db, int id);
 
 /** apps_match_ndpi - app for an nDPI protocol name (case-insensitive), or -1. */
 int apps_match_ndpi(const struct apps_db *db, const char *ndpi_proto_name);

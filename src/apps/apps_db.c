@@ -153,6 +153,15 @@ int apps_match_addr(const struct apps_db *db, int family, const uint8_t *addr)
 	return r == LPM_NONE ? -1 : db->nets[r].app;
 }
 
+bool apps_is_platform(const struct apps_db *db, int id)
+{
+	const struct apps_app *a = id >= 0 ? apps_get(db, id) : NULL;
+	const struct apps_category *c;
+
+	return a && a->category >= 0 && (c = apps_category_at(db, (size_t)a->category)) &&
+	       !strcmp(c->tag, "platform");
+}
+
 int apps_match_ndpi(const struct apps_db *db, const char *ndpi_proto_name)
 {
 	struct apps_ndpirule key = { .name = (char *)ndpi_proto_name };

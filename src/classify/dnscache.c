@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 struct dc_entry {
 	uint8_t addr[16];
 	uint8_t family;		/* 0 = free */
+	uint8_t several;	/* another name resolved to addr while the entry lived */
 	uint64_t expires;	/* seconds, same clock as @now */
 	uint32_t hnext;		/* bucket chain, or free list */
 	uint32_t prev, next;	/* LRU list, head = most recent */
@@ -35,6 +37,8 @@ struct dnscache {
 	uint32_t free_head, lru_head, lru_tail;
 	uint32_t ttl_min, ttl_max;
 	uint64_t seed;
+	dnscache_observer observe;
+	void *observe_ctx;
 	struct dnscache_stats st;
 	struct dns_msg msg;	/* parse scratch: too big for a worker's stack */
 };
@@ -210,12 +214,15 @@ static void dc_insert(struct dnscache *c, int family, const uint8_t *addr,
 	if (i != DC_NIL) {
 		dc_lru_unlink(c, i);
 		c->st.updates++;
+		if (strcasecmp(c->pool[i].name, name))
+			c->pool[i].several = 1;
 	} else {
 		i = dc_take(c, now);
 		e = &c->pool[i];
 		e->family = (uint8_t)family;
 		memset(e->addr, 0, sizeof(e->addr));
 		memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
+		e->several = 0;
 		/* dc_take may have unlinked a neighbour: find the slot again */
 		dc_find(c, family, addr, &link);
 		e->hnext = DC_NIL;
@@ -227,6 +234,8 @@ static void dc_insert(struct dnscache *c, int family, const uint8_t *addr,
 	e->expires = now + dc_clamp(c, ttl);
 	memcpy(e->name, name, strlen(name) + 1);
 	dc_lru_push(c, i);
+	if (c->observe)
+		c->observe(c->observe_ctx, family, addr, name);
 }
 
 /* --- learning ------------------------------------------------------------ */
@@ -335,17 +344,22 @@ int dnscache_learn(struct dnscache *c, const uint8_t *payload, size_t len,
 	return n;
 }
 
+/* flow keys carry the IP version; the cache stores AF_* (0: neither) */
+static int dc_family(int family)
+{
+	if (family == 4 || family == AF_INET)
+		return AF_INET;
+	if (family == 6 || family == AF_INET6)
+		return AF_INET6;
+	return 0;
+}
+
 const char *dnscache_lookup(struct dnscache *c, int family,
 			    const uint8_t *addr, uint64_t now)
 {
 	uint32_t i;
 
-	/* flow keys carry the IP version; the cache stores AF_* */
-	if (family == 4)
-		family = AF_INET;
-	else if (family == 6)
-		family = AF_INET6;
-	if (family != AF_INET && family != AF_INET6)
+	if (!(family = dc_family(family)))
 		goto out_miss;
 	i = dc_find(c, family, addr, NULL);
 	if (i == DC_NIL)
@@ -363,6 +377,24 @@ const char *dnscache_lookup(struct dnscache *c, int family,
 out_miss:
 	c->st.misses++;
 	return NULL;
+}
+
+const char *dnscache_sole_name(const struct dnscache *c, int family, const uint8_t *addr,
+			       uint64_t now)
+{
+	const struct dc_entry *e;
+	uint32_t i;
+
+	if (!(family = dc_family(family)) || (i = dc_find(c, family, addr, NULL)) == DC_NIL)
+		return NULL;
+	e = &c->pool[i];
+	return e->expires > now && !e->several ? e->name : NULL;
+}
+
+void dnscache_set_observer(struct dnscache *c, dnscache_observer fn, void *ctx)
+{
+	c->observe = fn;
+	c->observe_ctx = ctx;
 }
 
 /* ---- inbox ---- */

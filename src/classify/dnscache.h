@@ -58,6 +58,23 @@ int dnscache_learn(struct dnscache *c, const uint8_t *payload, size_t len,
 const char *dnscache_lookup(struct dnscache *c, int family,
 			    const uint8_t *addr, uint64_t now);
 
+/**
+ * dnscache_sole_name - the name @addr was learned under, if no other name
+ * resolved to it while its entry lived (since it was learned, expired or
+ * evicted); NULL otherwise.  The block set's test of whether an address
+ * belongs to one application: unlike dnscache_lookup(), neither counted
+ * nor moved in the LRU list.
+ */
+const char *dnscache_sole_name(const struct dnscache *c, int family, const uint8_t *addr,
+			       uint64_t now);
+
+/* Called for every address learned (@family AF_INET or AF_INET6), after
+ * the cache took it, from dnscache_learn() and dnscache_inbox_drain(). */
+typedef void (*dnscache_observer)(void *ctx, int family, const uint8_t *addr, const char *name);
+
+/** dnscache_set_observer - @fn (NULL: none) sees every address learned */
+void dnscache_set_observer(struct dnscache *c, dnscache_observer fn, void *ctx);
+
 void dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st);
 
 #define DNSCACHE_INBOX_SLOTS 32		/* answers waiting for the cache's owner */

@@ -210,13 +210,7 @@ static int app_from_ndpi(const struct engine *e, const struct flow *f)
  * (Telegram, Zoom, ...) still name their application. */
 static int app_unless_platform(const struct apps_db *db, int id)
 {
-	const struct apps_app *a = id >= 0 ? apps_get(db, id) : NULL;
-	const struct apps_category *c;
-
-	if (a && a->category >= 0 && (c = apps_category_at(db, (size_t)a->category)) &&
-	    !strcmp(c->tag, "platform"))
-		return -1;
-	return id;
+	return apps_is_platform(db, id) ? -1 : id;
 }
 
 static int app_from_addr(const struct apps_db *db, const struct flow *f, uint8_t srv)

@@ -78,7 +78,10 @@ static struct apps_db *cmd_apps_open(const char *dir)
 	unsigned int i;
 
 	if (!db) {
-		fprintf(stderr, "netify apps: %s: %m\n", dir);
+		if (errs.count)	/* the first says why the load failed */
+			fprintf(stderr, "netify apps: %s\n", errs.msg[0]);
+		else
+			fprintf(stderr, "netify apps: %s: %m\n", dir);
 		return NULL;
 	}
 	for (i = 0; i < errs.count; i++)

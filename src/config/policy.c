@@ -20,6 +20,7 @@
 #include <syslog.h>
 
 #include "policy_int.h"
+#include "sfile.h"
 #include "util.h"
 
 /* Messages quote the user's bytes and end up in JSON: keep them UTF-8. */
@@ -231,17 +232,21 @@ static int policy_alloc_sections(struct policy_load_ctx *c,
 				 const struct uci_pkg *pkg)
 {
 	size_t n[5] = { 0 };
+	bool over = false;
 
+	/* reported at the first section past its type's limit */
 	for (const struct uci_sec *s = pkg->secs; s; s = s->next)
-		for (size_t t = 1; t < 5; t++)
-			n[t] += !strcmp(s->type, policy_section_types[t]);
-	if (n[1] > POLICY_RULES_MAX || n[2] > POLICY_OBJECTS_MAX ||
-	    n[3] > POLICY_OBJECTS_MAX || n[4] > POLICY_OBJECTS_MAX) {
-		policy_err(c, 1, NULL, "too many sections (at most %u rules "
-			   "and %u of each other type)", POLICY_RULES_MAX,
-			   POLICY_OBJECTS_MAX);
+		for (size_t t = 1; t < 5; t++) {
+			size_t max = t == 1 ? POLICY_RULES_MAX : POLICY_OBJECTS_MAX;
+
+			if (strcmp(s->type, policy_section_types[t]) || ++n[t] != max + 1)
+				continue;
+			policy_err(c, s->line, NULL, "too many '%s' sections (at most %zu)",
+				   policy_section_types[t], max);
+			over = true;
+		}
+	if (over)
 		return -1;
-	}
 	c->p->rules = calloc(n[1] + 1, sizeof(*c->p->rules));
 	c->p->classes = calloc(n[2] + 1, sizeof(*c->p->classes));
 	c->p->devices = calloc(n[3] + 1, sizeof(*c->p->devices));
@@ -535,34 +540,9 @@ static struct policy *policy_load_pkg(struct policy_load_ctx *c, int rc,
 char *policy_read_file(const char *path, size_t *len, char *why,
 			      size_t whylen)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f)
-		goto out_errno;
-	buf = malloc(UCI_MAX_FILE_SIZE + 1);
-	if (!buf)
-		goto out_errno;
-	n = fread(buf, 1, UCI_MAX_FILE_SIZE + 1, f);
-	if (ferror(f))
-		goto out_errno;
-	if (n > UCI_MAX_FILE_SIZE) {
-		snprintf(why, whylen, "file larger than %u bytes",
-			 UCI_MAX_FILE_SIZE);
-		goto out_free;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-
-out_errno:
-	snprintf(why, whylen, "%s", strerror(errno));
-out_free:
-	free(buf);
-	if (f)
-		fclose(f);
-	return NULL;
+	/* a regular file only: a FIFO or /dev/zero at the path is an error,
+	 * not a daemon that hangs on reload */
+	return sfile_read(path, UCI_MAX_FILE_SIZE, len, why, whylen);
 }
 
 struct policy *policy_load(const char *path, const struct policy_names *names,

@@ -14,13 +14,11 @@
  * was accepted.  See doc/uci-parser.md for the rules and the differences.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "sfile.h"
 #include "uci_int.h"
 
 /* Namespace tag for section names in the parser's hash. */
@@ -737,58 +735,14 @@ static int file_fail(struct uci_err *err, const char *path, const char *msg)
 	return -1;
 }
 
-/*
- * Read a regular file of at most UCI_MAX_FILE_SIZE bytes.  The buffer has
- * one byte more than fstat() promised, so a file still growing is noticed.
- */
-static int file_slurp(int fd, char **out, size_t *out_len, const char **why)
-{
-	struct stat st;
-	size_t len = 0, cap;
-	ssize_t n;
-	char *buf;
-
-	if (fstat(fd, &st)) {
-		*why = strerror(errno);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > UCI_MAX_FILE_SIZE) {
-		*why = S_ISREG(st.st_mode) ? "file too large" : "not a regular file";
-		return -1;
-	}
-	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap);
-	if (!buf) {
-		*why = "out of memory";
-		return -1;
-	}
-	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*why = strerror(errno);
-			free(buf);
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	if (len == cap) {
-		*why = "file changed while reading";
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
-}
-
 int uci_parse_file(const char *path, struct uci_pkg **out, struct uci_err *err)
 {
 	struct uci_err scratch;
-	const char *base, *why = NULL;
+	char why[SFILE_WHY_LEN];
+	const char *base;
 	size_t len;
 	char *buf;
-	int fd, ret;
+	int ret;
 
 	err = err ? err : &scratch;
 	memset(err, 0, sizeof(*err));
@@ -796,12 +750,8 @@ int uci_parse_file(const char *path, struct uci_pkg **out, struct uci_err *err)
 		return file_fail(err, path, "invalid argument");
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return file_fail(err, path, strerror(errno));
-	ret = file_slurp(fd, &buf, &len, &why);
-	close(fd);
-	if (ret)
+	/* a regular file only, opened without waiting on a FIFO */
+	if (!(buf = sfile_read(path, UCI_MAX_FILE_SIZE, &len, why, sizeof(why))))
 		return file_fail(err, path, why);
 	ret = uci_parse_buf(path, base, buf, len, out, err);
 	free(buf);

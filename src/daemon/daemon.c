@@ -17,6 +17,7 @@
 #include "log.h"
 #include "policy_names.h"
 #include "pcapsrc.h"
+#include "sfile.h"
 #include "util.h"
 
 #define RELOAD_WAIT_MS 5000
@@ -181,12 +182,16 @@ static void daemon_nft_stop(struct daemon_ctx *d)
  * marks still work but a reload cannot cut an offloaded connection. */
 static bool offload_enabled(const char *path)
 {
-	char line[256];
+	char line[256], why[SFILE_WHY_LEN];
 	bool on = false;
-	FILE *f = fopen(path, "r");
+	int fd = sfile_open(path, 0, why, sizeof(why));	/* a FIFO would block the start */
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return false;
+	}
 	while (fgets(line, sizeof(line), f))
 		if (strstr(line, "option") && strstr(line, "flow_offloading") &&
 		    (strstr(line, "'1'") || strstr(line, "\"1\"") || strstr(line, " 1\n")))

@@ -67,6 +67,8 @@ static void status_queue(yajl_gen g, struct worker *w, const struct nfqstat_queu
 	json_kv_int(g, "flows_released", (long long)w->v.st.flows_released);
 	json_kv_int(g, "flows_qos", (long long)w->v.st.flows_qos);
 	json_kv_int(g, "block_set_adds", (long long)w->v.st.block_set_adds);
+	json_kv_int(g, "block_set_shared", (long long)w->v.st.block_set_shared);
+	json_kv_int(g, "block_set_withdrawn", (long long)w->v.st.block_set_withdrawn);
 	json_kv_int(g, "ct_updates", (long long)w->v.st.ct_updates);
 	json_kv_int(g, "ct_errors", (long long)w->v.st.ct_errors);
 	yajl_gen_map_close(g);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "apps.h"
 #include "ct.h"
 #include "daemon_int.h"
 #include "flowcap.h"
@@ -181,7 +182,7 @@ static void worker_on_flow_purge(void *user, struct engine *e, struct flow *f, e
 
 /* ---- the kernel side of decisions ----------------------------------- */
 
-static int worker_block(void *ctx, const struct flow *f, uint8_t l)
+static int worker_block(void *ctx, const struct flow *f, uint8_t l, enum verdict_tie tie)
 {
 	struct worker *w = ctx;
 	struct daemon_ctx *d = w->d;
@@ -189,8 +190,34 @@ static int worker_block(void *ctx, const struct flow *f, uint8_t l)
 
 	if (!d->nft)
 		return -1;
+	if (tie == VERDICT_TIE_DNS)	/* remembered, so a later answer can take it back */
+		return nft_block_add_dns(d->nft, d->nftcfg.table, f->key.family, f->key.addr[l],
+					 f->key.addr[o], f->key.proto, f->key.port[o], d->main.block_timeout,
+					 f->app_id);
 	return nft_block_add(d->nft, d->nftcfg.table, f->key.family, f->key.addr[l], f->key.addr[o],
 			     f->key.proto, f->key.port[o], d->main.block_timeout);
+}
+
+/* Every address a DNS answer teaches this worker's cache (its own packets
+ * or, through the inbox, the other workers'): a block-set entry that rested
+ * on the address having only the blocked application's name is taken back
+ * when a name of another application shows up for it. The worker that sees
+ * the answer in its packet path does so before the answer's verdict, so
+ * the client that asked never meets the stale entry. */
+static void worker_dns_learned(void *ctx, int family, const uint8_t *addr, const char *name)
+{
+	struct worker *w = ctx;
+	struct daemon_ctx *d = w->d;
+	int app, n;
+
+	if (!d->nft || !nft_block_dns_any(d->nft))
+		return;
+	app = w->cfg && w->cfg->apps ? apps_match_host(w->cfg->apps, name) : -1;
+	n = nft_block_withdraw(d->nft, d->nftcfg.table, family == AF_INET ? 4 : 6, addr, app);
+	if (n > 0)
+		w->v.st.block_set_withdrawn += (uint64_t)n;
+	else if (n < 0)
+		w->v.st.block_set_errors++;
 }
 
 static void worker_tuple(const struct flow *f, struct ct_tuple *t)
@@ -251,6 +278,9 @@ void *worker_main(void *arg)
 			log_msg(LOG_WARNING, "queue %u: poll: %s", w->queue, strerror(errno));
 		pthread_mutex_lock(&w->lock);
 		worker_sync_config(w);
+		/* other workers' DNS answers, also while no packet comes: they
+		 * may withdraw a block-set entry this worker added */
+		dnscache_inbox_drain(&w->inbox, engine_dnscache(w->e), util_wall_ms() / 1000);
 		if (pfd.revents)
 			nfqueue_receive(w->q, worker_on_queued, w);
 		now = util_mono_ms();
@@ -355,6 +385,8 @@ int worker_open(struct worker *w)
 			nfqueue_has_conntrack(w->q) ? "yes" : "no (marks saved by the nft verdict chain)");
 	w->v.ops = (struct verdict_ops){ .block = worker_block, .remark = w->ct ? worker_remark : NULL,
 					 .ctx = w };
+	if (engine_dnscache(w->e))
+		dnscache_set_observer(engine_dnscache(w->e), worker_dns_learned, w);
 	return 0;
 }
 

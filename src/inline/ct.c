@@ -154,13 +154,23 @@ static void ct_counters(const struct nlattr *nest, uint64_t *packets, uint64_t *
 		*bytes = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_BYTES]));
 }
 
+/* Not mnl_nlmsg_ok(): it compares the message's own length as an int, so
+ * a length of 2 GiB or more reads as negative and passes, and the
+ * attribute parser then walks past the buffer. These compare unsigned, and
+ * the nfgenmsg header must fit too. */
+static bool ct_msg_ok(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(struct nfgenmsg)) &&
+	       nlh->nlmsg_len <= len;
+}
+
 int ct_parse_info(const void *msg, size_t len, struct ct_info *info)
 {
 	const struct nlattr *tb[CTA_MAX + 1] = { NULL };
 	const struct nlmsghdr *nlh = msg;
 
 	memset(info, 0, sizeof(*info));
-	if (!mnl_nlmsg_ok(nlh, (int)len) || (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK)
+	if (!ct_msg_ok(nlh, len) || (nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK)
 		return -1;
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_top_cb, tb) < 0)
 		return -1;

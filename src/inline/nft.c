@@ -23,7 +23,10 @@
 #include <libnftnl/table.h>
 #include <netinet/in.h>
 
+#include "blockset.h"
+#include "log.h"
 #include "nft.h"
+#include "util.h"
 
 /* Chains run after fw4's filter (priority 0) and before mangle-less egress. */
 #define NFT_PRIO_FILTER 10	/* release / block / queue */
@@ -43,6 +46,8 @@ struct nft {
 	uint32_t seq;
 	pthread_mutex_t lock;	/* workers add block elements, main installs */
 	char *buf;
+	struct blockset *dns;	/* the block-set elements that rest on the DNS hint */
+	int dns_full_logged;
 };
 
 /* A rule under construction; any allocation failure is remembered and
@@ -689,9 +694,10 @@ int nft_build_remove(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table
 	return msg_table(b, seq, table, NFT_MSG_DELTABLE);
 }
 
-int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
-		    const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
-		    unsigned int timeout_s)
+/* One element of blockN: added with its timeout, or deleted. */
+static int build_block_elem(struct mnl_nlmsg_batch *b, uint32_t *seq, uint16_t type, const char *table,
+			    int family, const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
+			    unsigned int timeout_s)
 {
 	uint8_t key[40] = { 0 };
 	uint32_t alen = family == 4 ? 4 : 16;
@@ -717,14 +723,27 @@ int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table,
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, family == 4 ? "block4" : "block6");
 	nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, 2 * alen + 8);
-	if (timeout_s)
+	if (timeout_s && type == NFT_MSG_NEWSETELEM)
 		nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT, (uint64_t)timeout_s * 1000);
 	nftnl_set_elem_add(s, el);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWSETELEM, NFPROTO_INET,
-				    NLM_F_CREATE, (*seq)++);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type, NFPROTO_INET,
+				    type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, (*seq)++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	return batch_next(b);
+}
+
+int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
+		    const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
+		    unsigned int timeout_s)
+{
+	return build_block_elem(b, seq, NFT_MSG_NEWSETELEM, table, family, src, dst, proto, port, timeout_s);
+}
+
+int nft_build_unblock(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
+		      const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port)
+{
+	return build_block_elem(b, seq, NFT_MSG_DELSETELEM, table, family, src, dst, proto, port, 0);
 }
 
 /* ---- socket --------------------------------------------------------- */
@@ -738,6 +757,8 @@ struct nft *nft_open(void)
 	/* a libmnl batch may run one message past its limit: twice the room */
 	if (!(n->buf = malloc(2 * NFT_BATCH_SIZE)))
 		goto out_free_nft;
+	if (!(n->dns = blockset_new(BLOCKSET_CAPACITY)))
+		goto out_free_buf;
 	if (!(n->nl = mnl_socket_open(NETLINK_NETFILTER)))
 		goto out_free_buf;
 	if (mnl_socket_bind(n->nl, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -750,6 +771,7 @@ struct nft *nft_open(void)
 out_close_socket:
 	mnl_socket_close(n->nl);
 out_free_buf:
+	blockset_free(n->dns);
 	free(n->buf);
 out_free_nft:
 	free(n);
@@ -762,6 +784,7 @@ void nft_close(struct nft *n)
 		return;
 	mnl_socket_close(n->nl);
 	pthread_mutex_destroy(&n->lock);
+	blockset_free(n->dns);
 	free(n->buf);
 	free(n);
 }
@@ -877,10 +900,80 @@ static int build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const void *arg
 	return nft_build_block(b, seq, a->table, a->family, a->src, a->dst, a->proto, a->port, a->timeout);
 }
 
+static int build_unblock(struct mnl_nlmsg_batch *b, uint32_t *seq, const void *arg)
+{
+	const struct block_arg *a = arg;
+
+	return nft_build_unblock(b, seq, a->table, a->family, a->src, a->dst, a->proto, a->port);
+}
+
 int nft_block_add(struct nft *n, const char *table, int family, const uint8_t *src,
 		  const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s)
 {
 	struct block_arg a = { table, family, src, dst, proto, port, timeout_s };
 
 	return nft_run(n, build_block, &a);
+}
+
+int nft_block_add_dns(struct nft *n, const char *table, int family, const uint8_t *src,
+		      const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s, int32_t app)
+{
+	struct blockset_elem e = { (uint8_t)family, proto, port, { 0 }, { 0 } };
+	uint64_t now = util_mono_ms() / 1000;
+
+	memcpy(e.dev, src, family == 4 ? 4 : 16);
+	memcpy(e.srv, dst, family == 4 ? 4 : 16);
+	/* remembered first: a DNS answer seen meanwhile can withdraw it */
+	if (blockset_add(n->dns, &e, app, now + timeout_s, now) < 0) {
+		log_once(&n->dns_full_logged, LOG_WARNING, "block set: %u entries rest on the DNS hint; "
+			 "addresses only the DNS hint ties are left out (their connections are judged "
+			 "one by one), counted in block_set_errors", BLOCKSET_CAPACITY);
+		return -1;
+	}
+	return nft_block_add(n, table, family, src, dst, proto, port, timeout_s);
+}
+
+struct withdraw_ctx {
+	struct nft *n;
+	const char *table;
+	int errors;
+};
+
+static void withdraw_one(void *arg, const struct blockset_elem *e)
+{
+	struct withdraw_ctx *w = arg;
+
+	if (nft_block_del(w->n, w->table, e->family, e->dev, e->srv, e->proto, e->port) < 0)
+		w->errors++;
+}
+
+int nft_block_withdraw(struct nft *n, const char *table, int family, const uint8_t *dst, int32_t app)
+{
+	struct withdraw_ctx w = { n, table, 0 };
+	unsigned int k;
+
+	if (blockset_empty(n->dns))
+		return 0;
+	k = blockset_withdraw(n->dns, family, dst, app, util_mono_ms() / 1000, withdraw_one, &w);
+	if (w.errors) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)k;
+}
+
+bool nft_block_dns_any(const struct nft *n)
+{
+	return !blockset_empty(n->dns);
+}
+
+int nft_block_del(struct nft *n, const char *table, int family, const uint8_t *src,
+		  const uint8_t *dst, uint8_t proto, uint16_t port)
+{
+	struct block_arg a = { table, family, src, dst, proto, port, 0 };
+
+	/* gone already (its timeout ran out): what was asked for */
+	if (nft_run(n, build_unblock, &a) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
 }

@@ -69,6 +69,9 @@ int nft_build_remove(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table
 int nft_build_block(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
 		    const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port,
 		    unsigned int timeout_s);
+/** nft_build_unblock - append the deletion of that element */
+int nft_build_unblock(struct mnl_nlmsg_batch *b, uint32_t *seq, const char *table, int family,
+		      const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t port);
 
 struct nft;
 
@@ -86,6 +89,27 @@ int nft_install(struct nft *n, const struct nft_cfg *cfg);
 int nft_remove(struct nft *n, const char *table);
 int nft_block_add(struct nft *n, const char *table, int family, const uint8_t *src,
 		  const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s);
+/**
+ * nft_block_add_dns - as nft_block_add, for an element that rests on the
+ * DNS hint cache (verdict.h): remembered with application @app so that
+ * nft_block_withdraw() can take it back. -1 with ENOSPC when too many are
+ * remembered (BLOCKSET_CAPACITY): then nothing is added.
+ */
+int nft_block_add_dns(struct nft *n, const char *table, int family, const uint8_t *src,
+		      const uint8_t *dst, uint8_t proto, uint16_t port, unsigned int timeout_s, int32_t app);
+/**
+ * nft_block_withdraw - deletes the DNS-resting elements for server @dst
+ * whose application is not @app (a DNS answer named the address for
+ * another one); returns how many, or -1 with errno if a deletion failed.
+ * Cheap when there are none.
+ */
+int nft_block_withdraw(struct nft *n, const char *table, int family, const uint8_t *dst, int32_t app);
+/** nft_block_dns_any - whether any DNS-resting element is remembered (no lock) */
+bool nft_block_dns_any(const struct nft *n);
+/** nft_block_del - withdraw a block-set element; one that is gone already
+ * (timed out) is not an error */
+int nft_block_del(struct nft *n, const char *table, int family, const uint8_t *src,
+		  const uint8_t *dst, uint8_t proto, uint16_t port);
 
 const char *nft_backend_name(enum nft_queue_backend b);
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "apps.h"
+#include "dnscache.h"
 #include "engine.h"
 #include "policy.h"
 #include "verdict.h"
@@ -135,17 +136,46 @@ static void verdict_input(struct verdict *v, const struct flow *f, const struct 
 	in->proto_master_id = f->proto_master ? f->proto_master : -1;
 }
 
-/* Puts the flow's (device, server, port) in the block set: the device's
- * next connection there is dropped by nft before any inspection. */
+enum verdict_tie verdict_tie(struct verdict *v, const struct flow *f)
+{
+	const uint8_t *addr = f->key.addr[!f->init_side];
+	struct dnscache *dc = engine_dnscache(v->e);
+	const char *name;
+	int owner;
+
+	if (f->app_id < 0 || !v->apps)
+		return VERDICT_TIE_NONE;
+	/* the catalog's word first: an operator's network is shared by
+	 * definition, another application's range is not this one's */
+	owner = apps_match_addr(v->apps, f->key.family, addr);
+	if (owner >= 0)
+		return owner == f->app_id && !apps_is_platform(v->apps, owner) ? VERDICT_TIE_NET :
+		       VERDICT_TIE_NONE;
+	/* then the names the network asked for: one name, the application's
+	 * (a second name for the address, whatever its application, and the
+	 * address is not tied; a later one withdraws the entry, worker.c) */
+	name = dc ? dnscache_sole_name(dc, f->key.family, addr, f->last_seen / 1000) : NULL;
+	return name && apps_match_host(v->apps, name) == f->app_id ? VERDICT_TIE_DNS : VERDICT_TIE_NONE;
+}
+
+/* Puts the flow's (device, server, port) in the block set when the server
+ * address is the blocked application's alone: the device's next
+ * connection there is dropped by nft before any inspection. Otherwise the
+ * next connection is inspected and judged on its own name. */
 static void verdict_block_set(struct verdict *v, const struct flow *f, struct flowstate *fs)
 {
 	uint8_t l = engine_local_side(v->e, f);
+	enum verdict_tie tie;
 
 	if (fs->in_block_set || !v->ops.block || l != f->init_side ||
 	    (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP))
 		return;
 	fs->in_block_set = 1;
-	if (v->ops.block(v->ops.ctx, f, l) == 0)
+	if ((tie = verdict_tie(v, f)) == VERDICT_TIE_NONE) {
+		v->st.block_set_shared++;
+		return;
+	}
+	if (v->ops.block(v->ops.ctx, f, l, tie) == 0)
 		v->st.block_set_adds++;
 	else
 		v->st.block_set_errors++;

@@ -4,9 +4,10 @@
  * table (flow->user), the policy and definitions in force, the mark layout.
  * Each decision matches the flow against the policy and recomputes its
  * mark bits:
- *   block -> blocked (at once, even mid-inspection; the flow's server also
- *            goes into the block set so the device's next connection dies
- *            at its first packet)
+ *   block -> blocked (at once, even mid-inspection; when the flow's server
+ *            address belongs to the blocked application alone, it also
+ *            goes into the block set so the device's next connection there
+ *            dies at its first packet; see verdict_tie)
  *   qos   -> class bits, plus released once inspection ended
  *   other -> released once inspection ended
  * A DNS flow is released only once its answer went by, so the hint cache
@@ -47,12 +48,29 @@ struct flowstate {
 	uint8_t has_mac:1, committed:1, in_block_set:1;
 };
 
+/*
+ * What ties a blocked flow's server address to its application alone, so
+ * that the address may go into the block set. On a shared front end
+ * (Google, Cloudflare, Akamai, Meta's edge) the address serves other
+ * applications too: then nothing goes into the set, and each new
+ * connection of the device there is inspected and blocked, or not, on its
+ * own name, at its ClientHello or request, before any payload passes.
+ */
+enum verdict_tie {
+	VERDICT_TIE_NONE,	/* shared, or nothing says: no block-set entry */
+	VERDICT_TIE_NET,	/* a net: range of the application itself (no platform's) */
+	VERDICT_TIE_DNS,	/* the DNS hint cache saw one name for it, the application's */
+	__VERDICT_TIE_MAX
+};
+
 /* What a decision asks of the kernel side. A NULL callback means there is
  * no such kernel state (a replay, a test): nothing is asked or counted. */
 struct verdict_ops {
 	/* Put (local address, server, protocol, server port) of @f into the
-	 * block set; @local is the local key side. 0, or -1 (counted). */
-	int (*block)(void *ctx, const struct flow *f, uint8_t local);
+	 * block set; @local is the local key side, @tie why the address is the
+	 * application's alone (a DNS tie may be withdrawn later, when another
+	 * application's name shows up for the address). 0, or -1 (counted). */
+	int (*block)(void *ctx, const struct flow *f, uint8_t local, enum verdict_tie tie);
 	/* Rewrite the conntrack mark of @f's live connection to @bits. */
 	int (*remark)(void *ctx, const struct flow *f, uint32_t bits);
 	void *ctx;
@@ -61,6 +79,8 @@ struct verdict_ops {
 struct verdict_stats {
 	uint64_t flows_blocked, flows_released, flows_qos;
 	uint64_t block_set_adds, block_set_errors;
+	uint64_t block_set_shared;	/* blocked flows whose server is not the app's alone */
+	uint64_t block_set_withdrawn;	/* DNS-tied entries taken back (worker's DNS observer) */
 	uint64_t ct_updates, ct_errors;
 	uint64_t pool_empty;	/* flows without state (cannot happen when sized right) */
 };
@@ -98,6 +118,12 @@ void verdict_state_put(struct verdict *v, struct flow *f);
  * @hwaddr may be NULL) */
 void verdict_note(struct verdict *v, const struct flow *f, struct flowstate *fs, uint8_t side,
 		  uint32_t indev, const uint8_t *hwaddr);
+
+/** verdict_tie - what ties @f's server address to @f's application
+ * alone: the application's own net: range (not a platform's, and no other
+ * application's), else a DNS hint cache whose only name for the address
+ * is the application's; VERDICT_TIE_NONE otherwise */
+enum verdict_tie verdict_tie(struct verdict *v, const struct flow *f);
 
 /** verdict_evaluate - matches @f against the policy at @now and sets
  * fs->bits (requesting the block set when it turns blocked) */

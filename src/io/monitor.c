@@ -467,7 +467,7 @@ static void mon_status(struct monitor *m)
 		mon_broadcast(m, buf, len);
 		mon_flush_all(m);
 		if (m->cfg.json_save_dir &&
-		    mon_save_file(m->cfg.json_save_dir, "status.json", buf, len, true) < 0)
+		    mon_save_file(m, m->cfg.json_save_dir, "status.json", buf, len, true) < 0)
 			CNT_ADD(m, json_save_errors, 1);
 	}
 	yajl_gen_free(g);

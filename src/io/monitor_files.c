@@ -1,49 +1,46 @@
 /* The files the monitor writes on its io thread: json_save's status.json
  * and flows.json, and the unknown-flow captures it is handed
- * (monitor_capture). Each file appears whole: written aside, then renamed. */
+ * (monitor_capture). Each file appears whole: written aside under a fresh
+ * name, then renamed (sfile.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "json.h"
+#include "log.h"
 #include "monitor_int.h"
+#include "sfile.h"
 
 /* ---- json_save ---- */
 
-/* Writes dir/name through a temporary file and rename(), so readers see the
- * old file or the new one, never half of one. */
-int mon_save_file(const char *dir, const char *name, const unsigned char *buf, size_t len,
-		  bool newline)
+/* Writes dir/name through a fresh temporary name and rename(), so readers
+ * see the old file or the new one, never half of one; nothing planted in
+ * the directory (a symlink at either name) is followed, and a directory
+ * that others may write to is refused (sfile.h). The first failure is
+ * logged with its reason, every one counted by the caller. */
+int mon_save_file(struct monitor *m, const char *dir, const char *name, const unsigned char *buf,
+		  size_t len, bool newline)
 {
-	char tmp[4096], path[4096];
-	ssize_t w;
-	int fd, r = -1;
+	char why[SFILE_WHY_LEN];
+	struct sfile_tmp t;
+	int err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp))
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	while (len && (w = write(fd, buf, len)) != 0) {
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		buf += w;
-		len -= (size_t)w;
+	if (sfile_tmp_open(&t, dir, name, 0640, why, sizeof(why)) < 0)
+		goto out_log;
+	if (sfile_write_all(t.fd, buf, len) < 0 || (newline && sfile_write_all(t.fd, "\n", 1) < 0)) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		sfile_tmp_abort(&t);
+		goto out_log;
 	}
-	if (!len && (!newline || write(fd, "\n", 1) == 1) && close(fd) == 0) {
-		fd = -1;
-		r = rename(tmp, path);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	if (sfile_tmp_commit(&t, false) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", strerror(errno));
+out_log:
+	err = errno;
+	log_once(&m->save_logged, LOG_WARNING, "monitor: cannot write %s/%s: %s (logged once)", dir, name,
+		 why);
+	errno = err;
+	return -1;
 }
 
 void mon_save_flows(struct monitor *m)
@@ -60,7 +57,7 @@ void mon_save_flows(struct monitor *m)
 		m->ops.flows(m->ctx, g);
 	yajl_gen_array_close(g);
 	if (mon_msg_close(g, &buf, &len) == 0 &&
-	    mon_save_file(m->cfg.json_save_dir, "flows.json", buf, len, true) == 0) {
+	    mon_save_file(m, m->cfg.json_save_dir, "flows.json", buf, len, true) == 0) {
 		yajl_gen_free(g);
 		return;
 	}
@@ -115,7 +112,7 @@ static void mon_capture_write(struct monitor *m, const uint8_t *msg, size_t len)
 	 * same millisecond: the sequence number keeps two flows apart */
 	snprintf(name, sizeof(name), "unknown-%u-%llu-%u.pcap", flow_id,
 		 (unsigned long long)mon_now_ms(), ++m->cap_seq);
-	if (mon_save_file(m->cfg.capture_dir, name, msg + sizeof(flow_id),
+	if (mon_save_file(m, m->cfg.capture_dir, name, msg + sizeof(flow_id),
 			  len - sizeof(flow_id), false) == 0)
 		CNT_ADD(m, captures, 1);
 	else

@@ -59,6 +59,7 @@ struct monitor {
 	_Atomic unsigned cap_claimed;	/* files promised (towards capture_max_files) */
 	_Atomic uint64_t cap_skipped;
 	unsigned cap_seq;		/* files written (io thread): keeps names unique */
+	int save_logged;		/* a failed file write was logged (io thread) */
 	int epfd;
 	struct mon_ep wake;		/* eventfd: events queued or stop */
 	struct mon_ep timer;		/* timerfd: status interval */
@@ -91,8 +92,8 @@ void mon_kick(struct monitor *m);
 int mon_listeners_open(struct monitor *m);
 
 /* monitor_files.c */
-int mon_save_file(const char *dir, const char *name, const unsigned char *buf, size_t len,
-		  bool newline);
+int mon_save_file(struct monitor *m, const char *dir, const char *name, const unsigned char *buf,
+		  size_t len, bool newline);
 void mon_save_flows(struct monitor *m);
 uint32_t mon_cap_slots(const struct monitor_cfg *c);
 void mon_capture_drain(struct monitor *m);

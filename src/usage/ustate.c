@@ -645,7 +645,8 @@ int ustate_load(const char *dir, const char *name, const struct ustate_src *s, t
 	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO there must not hold the start; fstat() sets it aside */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return 1;
 		snprintf(why, sizeof(why), "%s", strerror(errno));

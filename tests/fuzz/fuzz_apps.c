@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for the application definitions parser: the input is
- * one definitions file, followed (after a NUL, if any) by host names to
- * match.  Every line must load or be reported; lookups must not crash.
+ * one definitions file, followed (after its last NUL, if any) by host names
+ * to match; NULs before that are the file's own (each one an error at its
+ * line).  Every line must load or be reported; lookups must not crash.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -41,7 +42,7 @@ static void fuzz_queries(const struct apps_db *db, const uint8_t *q, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct apps_errors errs;
-	const uint8_t *nul = memchr(data, 0, size);
+	const uint8_t *nul = size ? memrchr(data, 0, size) : NULL;
 	size_t file_len = nul ? (size_t)(nul - data) : size;
 	char path[64];
 	const char *files[1] = { path };

@@ -28,9 +28,11 @@ say "TLS to web.whatsapp.com (blocked):  HTTP $code, cut after $ms ms"
 echo "conntrack on the router:"
 inr conntrack -L -p tcp --dport 443 2>/dev/null | grep -o 'src=10.77.1.2 dst=10.77.2.2 .*dport=443 .*mark=[0-9]*' |
 	sed 's/ src=10.77.2.2.*mark=/ ... mark=/; s/^/    /' | head -3
-say "Next connection from the same device to that server dies at its SYN (block set):"
-echo "    example.org on the same address now: HTTP $(tls example.org 10.77.2.2 2)"
-inr nft list set inet netify block4 | grep -o 'elements = {.*' | head -1 | sed 's/^/    /'
+say "That server address is shared (nothing ties it to WhatsApp alone): the next connection is judged on its own name"
+echo "    example.org on the same address now: HTTP $(tls example.org 10.77.2.2 3)"
+say "An address of the blocked app's own (a net: range) goes into the block set: the next connection dies at its SYN"
+echo "    a lab app's own address, 10.77.2.8: HTTP $(tls example.org 10.77.2.8), then HTTP $(tls example.org 10.77.2.8 2)"
+inr nft list set inet netify block4 | tr -d '\n\t' | grep -o 'elements = {[^}]*}' | head -1 | sed 's/^/    /'
 
 say "QoS: a download from bulk.example.net goes in class 'bulk' (HTB 1:30 on the LAN side)"
 inr tc qdisc add dev r0 root handle 1: htb default 10

@@ -48,6 +48,8 @@ bg_in() { local ns=$1; shift; ip netns exec $ns "$@" >>"$LAB/bg.log" 2>&1 & PIDS
 
 # helpers used before the tests too; curl prints the HTTP code (000 on failure)
 tls() { inc curl -sk --max-time ${3:-5} --resolve "$1:443:$2" -o /dev/null -w '%{http_code}' "https://$1/"; }
+# tls_from PORT HOST ADDR [MAX]: the same from a fixed client port
+tls_from() { inc curl -sk --local-port $1 --max-time ${4:-5} --resolve "$2:443:$3" -o /dev/null -w '%{http_code}' "https://$2/"; }
 http() { inc curl -s --max-time ${3:-5} -H "Host: $1" -o /dev/null -w '%{http_code}' "http://$2/${4:-}"; }
 
 # ---- topology ----
@@ -62,8 +64,8 @@ lab_up() {
 	ip -n $C addr add 10.77.1.2/24 dev c0; ip -n $C addr add fd77:1::2/64 dev c0 nodad
 	ip -n $R addr add 10.77.1.1/24 dev r0; ip -n $R addr add fd77:1::1/64 dev r0 nodad
 	ip -n $R addr add 10.77.2.1/24 dev r1; ip -n $R addr add fd77:2::1/64 dev r1 nodad
-	for i in 2 3 4 5 6; do ip -n $S addr add 10.77.2.$i/24 dev s0; done
-	ip -n $S addr add fd77:2::2/64 dev s0 nodad
+	for i in 2 3 4 5 6 7 8; do ip -n $S addr add 10.77.2.$i/24 dev s0; done
+	ip -n $S addr add fd77:2::2/64 dev s0 nodad; ip -n $S addr add fd77:2::8/64 dev s0 nodad
 	ip -n $C route add default via 10.77.1.1; ip -n $C -6 route add default via fd77:1::1
 	ip -n $S route add default via 10.77.2.1; ip -n $S -6 route add default via fd77:2::1
 	inr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
@@ -76,7 +78,8 @@ servers_up() {
 	bg_in $S $TOOL tls-server 443 "$LAB/crt.pem" "$LAB/key.pem"
 	bg_in $S python3 -m http.server 80 --bind :: --directory "$LAB/www"
 	bg_in $S dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=10.77.2.2 \
-		--address=/chat.whatsapp.com/10.77.2.4 --pid-file="$LAB/dnsmasq.pid" --user=root
+		--address=/chat.whatsapp.com/10.77.2.4 --address=/blocked.example.net/10.77.2.7 \
+		--address=/allowed.example.net/10.77.2.7 --pid-file="$LAB/dnsmasq.pid" --user=root
 	bg_in $S $TOOL echo-server 0.0.0.0 7000
 	bg_in $S $TOOL bt-server 10.77.2.2 6881 "$LAB/bt.out"
 	for i in $(seq 50); do
@@ -102,6 +105,15 @@ write_config() {
 	dom:900002:reload.example.net
 	app:900003:labsched:labcat:Lab Schedule
 	dom:900003:sched.example.net
+	# two applications behind one front end (10.77.2.7, dnsmasq), one blocked
+	app:900004:labshareblock:labcat:Lab Shared Blocked
+	dom:900004:blocked.example.net
+	app:900005:labshareallow:labcat:Lab Shared Allowed
+	dom:900005:allowed.example.net
+	# an application with an address of its own
+	app:900006:labnet:labcat:Lab Own Network
+	net:900006:10.77.2.8/32
+	net:900006:fd77:2::8/128
 	EOT
 	cat >"$LAB/netify.conf" <<-EOT
 	config netify 'main'
@@ -124,6 +136,16 @@ write_config() {
 	config rule 'bt'
 		option name 'block bittorrent'
 		list proto 'BitTorrent'
+		option action 'block'
+
+	config rule 'lshare'
+		option name 'block one app of a shared front end'
+		list app 'labshareblock'
+		option action 'block'
+
+	config rule 'lnet'
+		option name 'block an app with its own address'
+		list app 'labnet'
 		option action 'block'
 
 	config rule 'bulkq'
@@ -158,6 +180,8 @@ daemon_start() {
 tls6() { inc curl -sk --max-time ${3:-5} --resolve "$1:443:[$2]" -o /dev/null -w '%{http_code}' "https://$1/"; }
 rule_count() { inr nft -a list table inet netify | grep -c '# handle'; }
 set_counter() { inr nft list chain inet netify forward | grep "@$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+# in_set SET "A . B . tcp . 443": whether the block set holds that element
+in_set() { inr nft list set inet netify $1 | tr -d '\n\t' | grep -qF "$2"; }
 queued_total() { inr awk '{ s += $8 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue; }
 status() { $TOOL ctl "$LAB/ctl.sock" status; }
 status_sum() { status | python3 -c "import json,sys; print(sum(q['$1'] for q in json.load(sys.stdin)['queues']))"; }

@@ -29,7 +29,7 @@ conf() {
 }
 n=0
 t() { n=$((n + 1)); if "$@" >&2; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
-echo "1..9"
+echo "1..11"
 
 # ---- json_save_dir: read the files while a paced replay (~3 s) runs ----
 
@@ -100,6 +100,39 @@ for k in ("slots", "in_use", "pool_empty", "packets", "flows", "refused"):
     assert isinstance(c[k], int) and c[k] >= 0, (k, c)
 assert c["slots"] > 0 and c["packets"] > 0 and c["in_use"] <= c["slots"], c
 PY
+
+# ---- json_save_dir with things planted in it (issue 13) ----
+
+# Symlinks at both the final names and the temporary names the daemon used
+# to write through (".NAME.tmp", opened with O_CREAT|O_TRUNC): the victims
+# must keep their bytes and the files must come out as regular files.
+mkdir -m 700 "$tmp/jp"
+echo precious >"$tmp/victim"
+for f in status.json flows.json .status.json.tmp .flows.json.tmp; do ln -s "$tmp/victim" "$tmp/jp/$f"; done
+conf jp "status_interval '1'" "json_save_dir '$tmp/jp'"
+"$NETIFY" run -c "$tmp/jp.conf" -r "$corpus/safari.pcap" --pace >/dev/null 2>"$tmp/jp.err"
+planted_ok() {
+	[ "$(cat "$tmp/victim")" = precious ] || { echo "victim now: $(head -c 80 "$tmp/victim")"; return 1; }
+	for f in status.json flows.json; do
+		[ -f "$tmp/jp/$f" ] && [ ! -L "$tmp/jp/$f" ] && python3 -m json.tool "$tmp/jp/$f" >/dev/null ||
+			{ ls -la "$tmp/jp"; return 1; }
+	done
+	# the old temporary names are left as they were, and nothing else is left
+	[ -L "$tmp/jp/.status.json.tmp" ] && [ -L "$tmp/jp/.flows.json.tmp" ] && [ "$(ls -A "$tmp/jp" | wc -l)" = 4 ]
+}
+desc="json_save: symlinks planted at the files' final and old temporary names are not followed"
+t planted_ok
+
+# A directory others may write to (like /tmp itself) is refused, and said so.
+mkdir -m 1777 "$tmp/jw"
+conf jw "status_interval '1'" "json_save_dir '$tmp/jw'" "capture_unknown_dir '$tmp/jw'"
+"$NETIFY" run -c "$tmp/jw.conf" -r "$corpus/safari.pcap" --pace >/dev/null 2>"$tmp/jw.err"
+unsafe_ok() {
+	[ -z "$(ls -A "$tmp/jw")" ] && grep -q "cannot write $tmp/jw/.*directory not ours alone" "$tmp/jw.err" &&
+		[ "$(grep -c 'cannot write' "$tmp/jw.err")" = 1 ]
+}
+desc="json_save, capture: a directory writable by others gets no file, one log line says why"
+t unsafe_ok
 
 # ---- capture_unknown_dir ----
 

@@ -427,6 +427,127 @@ static void test_long_line(void **state)
 	free(text);
 }
 
+/* Lines as bytes: a NUL is an error at its own line, the next line is
+ * still read and later errors name their true lines; long lines across
+ * the reader's buffer, a last line without a newline. */
+static void test_nul_bytes(void **state)
+{
+	static const char text[] = "app:1:a\n"
+				   "dom:1:one\0.example\n"	/* line 2 */
+				   "dom:1:two.example\n"	/* line 3: kept */
+				   "\0\n"			/* line 4 */
+				   "bad line\n"		/* line 5 */
+				   "dom:1:three.example";	/* line 6, no newline */
+	const char *files[1];
+	struct apps_db *db;
+	FILE *f;
+	(void)state;
+
+	files[0] = put("nul.conf", "");
+	f = fopen(files[0], "w");
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	db = apps_db_load_files(files, 1, &errs);
+	assert_non_null(db);
+	assert_true(has_error("nul.conf:2: ", "NUL byte in the line (column 10)"));
+	assert_true(has_error("nul.conf:4: ", "NUL byte"));
+	assert_true(has_error("nul.conf:5: ", "expected <type>"));
+	assert_int_equal(errs.count, 3);
+	assert_int_equal(apps_match_host(db, "two.example"), 1);
+	assert_int_equal(apps_match_host(db, "three.example"), 1);
+	assert_int_equal(apps_match_host(db, "one"), -1);
+	apps_db_free(db);
+}
+
+static void test_long_lines_span_reads(void **state)
+{
+	size_t n = 0, i;
+	char *text = malloc(64 * 1024);
+	struct apps_db *db;
+	(void)state;
+
+	n += (size_t)sprintf(text + n, "app:1:a\n");
+	for (i = 0; i < 3; i++) {	/* lines 2, 4, 6: 20000 bytes each */
+		memset(text + n, '#', 20000);
+		n += 20000;
+		n += (size_t)sprintf(text + n, "\ndom:1:d%zu.example\n", i);
+	}
+	/* line 8: exactly the limit with its newline, then a bad line 9 */
+	n += (size_t)sprintf(text + n, "dom:1:");
+	memset(text + n, 'x', APPS_LINE_MAX - 6 - 9);
+	n += APPS_LINE_MAX - 6 - 9;
+	n += (size_t)sprintf(text + n, ".example\nbad\n");
+	/* line 10: too long, and the last, without a newline: one error */
+	memset(text + n, '#', APPS_LINE_MAX + 10);
+	n += APPS_LINE_MAX + 10;
+	text[n] = '\0';
+	db = load1(text);
+	assert_true(has_error("one.conf:2: ", "longer than"));
+	assert_true(has_error("one.conf:4: ", "longer than"));
+	assert_true(has_error("one.conf:6: ", "longer than"));
+	assert_true(has_error("one.conf:8: ", "bad domain name"));	/* read, label > 63 */
+	assert_true(has_error("one.conf:9: ", "expected <type>"));
+	assert_true(has_error("one.conf:10: ", "longer than"));
+	assert_int_equal(errs.count, 6);
+	for (i = 0; i < 3; i++) {
+		char host[32];
+
+		snprintf(host, sizeof(host), "d%zu.example", i);
+		assert_int_equal(apps_match_host(db, host), 1);
+	}
+	apps_db_free(db);
+	free(text);
+}
+
+/* What is not a regular file fails the load with its path, at once: a
+ * FIFO used to block the loader (and the daemon's reload) for good. */
+static void test_not_regular(void **state)
+{
+	static const struct { const char *name, *why; } cases[] = {
+		{ "15-fifo.conf", "FIFO" },
+		{ "15-zero.conf", "character device" },
+		{ "15-dir.conf", "directory" },
+		{ "15-big.conf", "larger than 67108864 bytes" },
+	};
+	char sub[128], path[192];
+	struct apps_db *db;
+	size_t i;
+	FILE *f;
+	(void)state;
+
+	snprintf(sub, sizeof(sub), "%s/nr", tmpdir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	/* more line errors before it than are kept: the reason still comes first */
+	snprintf(path, sizeof(path), "%s/10-ok.conf", sub);
+	f = fopen(path, "w");
+	for (i = 0; i < APPS_ERRORS_MAX + 6; i++)
+		fputs("bad\n", f);
+	fclose(f);
+	alarm(10);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", sub, cases[i].name);
+		if (i == 0)
+			assert_int_equal(mkfifo(path, 0600), 0);
+		else if (i == 1)
+			assert_int_equal(symlink("/dev/zero", path), 0);
+		else if (i == 2)
+			assert_int_equal(mkdir(path, 0700), 0);
+		else
+			assert_int_equal(truncate(put("nr/15-big.conf", ""), APPS_FILE_MAX + 1ll), 0);
+		db = apps_db_load(sub, &errs);
+		if (db || errs.count != APPS_ERRORS_MAX || errs.dropped != 7 || !strstr(errs.msg[0], path) ||
+		    !strstr(errs.msg[0], cases[i].why) || !strstr(errs.msg[1], "10-ok.conf:1: "))
+			fail_msg("%s: loaded %d, %u errors, first '%s'", cases[i].name, db != NULL, errs.count,
+				 errs.count ? errs.msg[0] : "");
+		assert_int_equal(remove(path), 0);
+	}
+	alarm(0);
+	db = apps_db_load(sub, &errs);
+	assert_non_null(db);
+	assert_int_equal(errs.count + errs.dropped, APPS_ERRORS_MAX + 6);
+	apps_db_free(db);
+}
+
 static void test_duplicate_tag(void **state)
 {
 	struct apps_db *db = load1("app:1:same\napp:2:same:x:Other\n"
@@ -598,6 +719,9 @@ int main(void)
 		cmocka_unit_test(test_lpm_edges),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_long_lines_span_reads),
+		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_duplicate_tag),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_load_dir),

@@ -191,6 +191,32 @@ static void test_parse_info(void **state)
 	assert_int_equal(ct_parse_info(buf, 8, &info), -1);	/* truncated */
 }
 
+/* A message claiming 2 GiB or more: libmnl's mnl_nlmsg_ok() takes its
+ * length as negative and lets it by, and the attribute walk then reads
+ * past the buffer (ASan stops the test on the old code). */
+static void test_parse_info_huge_length(void **state)
+{
+	static const uint32_t lens[] = { 0x80000000u, 0x80000010u, 0xfffffff0u, 0xffffffffu };
+	char buf[1024] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct ct_info info;
+	size_t len, i;
+
+	(void)state;
+	len = reply_msg(buf, 0);
+	memset(buf + len, 0x41, sizeof(buf) - len);	/* what an overread would take for attributes */
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		nlh->nlmsg_len = lens[i];
+		assert_int_equal(ct_parse_info(buf, len, &info), -1);
+	}
+	nlh->nlmsg_len = (uint32_t)len + 4;	/* one attribute header past the buffer */
+	assert_int_equal(ct_parse_info(buf, len, &info), -1);
+	nlh->nlmsg_len = sizeof(*nlh) + 2;	/* no room for the nfgenmsg header */
+	assert_int_equal(ct_parse_info(buf, len, &info), -1);
+	nlh->nlmsg_len = (uint32_t)len;
+	assert_int_equal(ct_parse_info(buf, len, &info), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_delete_reply_v6),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_parse_info),
+		cmocka_unit_test(test_parse_info_huge_length),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -220,6 +220,79 @@ static void test_inbox(void **state)
 	dnscache_free(c);
 }
 
+static const char *sole4(const struct dnscache *c, const char *ip, uint64_t now)
+{
+	uint8_t a[4];
+
+	assert_int_equal(inet_pton(AF_INET, ip, a), 1);
+	return dnscache_sole_name(c, 4, a, now);
+}
+
+struct seen {
+	int calls, family;
+	uint8_t addr[16];
+	char name[64];
+};
+
+static void observe(void *ctx, int family, const uint8_t *addr, const char *name)
+{
+	struct seen *s = ctx;
+
+	s->calls++;
+	s->family = family;
+	memcpy(s->addr, addr, family == AF_INET ? 4 : 16);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+}
+
+/* Whether an address was ever learned under a second name while its entry
+ * lived (the block set's test), and the observer of every address learned,
+ * directly or through the inbox. */
+static void test_sole_name(void **state)
+{
+	struct dnscache *c = dnscache_new(64, 60, 600);
+	struct dnscache_inbox *in = calloc(1, sizeof(*in));
+	struct dnscache_stats st;
+	struct seen seen = { 0 };
+	struct dnsb b;
+
+	(void)state;
+	assert_non_null(in);
+	dnscache_set_observer(c, observe, &seen);
+	answer(&b, "a.example", 60, 1, 2);	/* 10.0.0.1, 10.0.0.2 */
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 100), 2);
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.family, AF_INET);
+	assert_int_equal(seen.addr[3], 2);
+	assert_string_equal(seen.name, "a.example");
+	assert_string_equal(sole4(c, "10.0.0.1", 101), "a.example");
+	answer(&b, "A.Example", 60, 1, 1);	/* the same name again */
+	dnscache_learn(c, b.buf, b.len, 110);
+	assert_string_equal(sole4(c, "10.0.0.1", 111), "a.example");
+	answer(&b, "b.example", 60, 2, 1);	/* a second name for 10.0.0.2 */
+	dnscache_learn(c, b.buf, b.len, 120);
+	assert_null(sole4(c, "10.0.0.2", 121));
+	assert_string_equal(look4(c, "10.0.0.2", 121), "b.example");	/* the hint still names */
+	answer(&b, "a.example", 60, 2, 1);	/* back to the first: still two names seen */
+	dnscache_learn(c, b.buf, b.len, 130);
+	assert_null(sole4(c, "10.0.0.2", 131));
+	assert_null(sole4(c, "10.0.0.3", 131));	/* never learned */
+	assert_null(sole4(c, "10.0.0.1", 170));	/* expired */
+	assert_null(sole4(c, "10.0.0.2", 190));
+	assert_null(look4(c, "10.0.0.2", 190));	/* gone: the entry starts afresh */
+	dnscache_inbox_init(in);
+	answer(&b, "c.example", 60, 2, 1);
+	dnscache_inbox_post(in, b.buf, b.len);
+	dnscache_inbox_drain(in, c, 200);
+	assert_string_equal(seen.name, "c.example");
+	assert_int_equal(seen.calls, 6);
+	assert_string_equal(sole4(c, "10.0.0.2", 201), "c.example");
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.hits, 1);	/* the sole-name tests are not lookups */
+	dnscache_inbox_destroy(in);
+	free(in);
+	dnscache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_tcp_framing),
 		cmocka_unit_test(test_inbox),
+		cmocka_unit_test(test_sole_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -304,6 +304,39 @@ static void test_block_element(void **state)
 	mnl_nlmsg_batch_stop(b);
 }
 
+/* The withdrawal of an element: DELSETELEM with the same key, no timeout. */
+static void test_unblock_element(void **state)
+{
+	char buf[4096];
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	const uint8_t src[16] = { 0xfd, 0x77, 1 }, dst[16] = { 0xfd, 0x77, 2 };
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *el;
+	const uint8_t *key;
+	uint32_t seq = 1, len;
+
+	(void)state;
+	assert_int_equal(nft_build_unblock(b, &seq, "netify", 6, src, dst, 17, 443), 0);
+	assert_int_equal(nlh->nlmsg_type & 0xff, NFT_MSG_DELSETELEM);
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(nlh, s), 0);
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), "block6");
+	it = nftnl_set_elems_iter_create(s);
+	el = nftnl_set_elems_iter_next(it);
+	assert_non_null(el);
+	key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
+	assert_int_equal(len, 40);
+	assert_memory_equal(key, src, 16);
+	assert_memory_equal(key + 16, dst, 16);
+	assert_int_equal(key[32], 17);
+	assert_int_equal(key[36] << 8 | key[37], 443);
+	assert_false(nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_TIMEOUT));
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_stop(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_install_invalid),
 		cmocka_unit_test(test_install_buffer_too_small),
 		cmocka_unit_test(test_block_element),
+		cmocka_unit_test(test_unblock_element),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

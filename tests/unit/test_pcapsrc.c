@@ -1,5 +1,6 @@
 /* Unit tests: the capture-file source's timestamps (microsecond and
- * nanosecond files, fractions out of range). */
+ * nanosecond files, fractions out of range), and paths that are no
+ * capture file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -104,11 +106,39 @@ static void nanoseconds(void **state)
 	assert_true(s.ts[2] == 9000001ull);
 }
 
+/* Paths that are not capture files: refused at once with the reason, a
+ * FIFO included (opening it used to wait for a writer). */
+static void not_regular(void **state)
+{
+	char dir[] = "/tmp/netify-pcapsrc-XXXXXX", path[64], err[256];
+	struct seen s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.pcap", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(pcapsrc_read(path, on_packet, &s, err, sizeof(err)), -1);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file (a FIFO)"));
+	assert_non_null(strstr(err, path));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/zero.pcap", dir);
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	assert_int_equal(pcapsrc_read(path, on_packet, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "character device"));
+	unlink(path);
+	assert_int_equal(pcapsrc_read(dir, on_packet, &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "directory"));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(microseconds),
 		cmocka_unit_test(nanoseconds),
+		cmocka_unit_test(not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

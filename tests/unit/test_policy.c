@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <arpa/inet.h>
 #include <time.h>
@@ -357,6 +358,38 @@ static void test_files_options(void **state)
 	expect_error("config netify 'main'\n\toption capture_unknown_max_bytes '512'\n",
 		     NF "2: main: option 'capture_unknown_max_bytes': '512' is not a "
 		     "number in 1024..1048576");
+}
+
+/* "too many sections" names the first section past the limit, not line
+ * 1; a config path that is a FIFO is an error at once, not a hang. */
+static void test_errors_section_limit_and_file(void **state)
+{
+	char *text = malloc(4200 * 48), dir[] = "/tmp/test_policy.XXXXXX", path[64], want[128];
+	struct policy *p;
+	size_t n = 0;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(text);
+	n += (size_t)sprintf(text + n, "config netify 'main'\n");
+	for (i = 0; i <= POLICY_OBJECTS_MAX + 2; i++)
+		n += (size_t)sprintf(text + n, "config device 'd%u'\n\toption ip '10.0.0.1'\n", i);
+	snprintf(want, sizeof(want), NF "%u: too many 'device' sections (at most %u)",
+		 2 + 2 * POLICY_OBJECTS_MAX, POLICY_OBJECTS_MAX);
+	expect_error(text, want);
+	free(text);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/netify", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	p = policy_load(path, &names, &errs);
+	alarm(0);
+	assert_null(p);
+	assert_int_equal(errs.count, 1);
+	assert_non_null(strstr(errs.msg[0], path));
+	assert_non_null(strstr(errs.msg[0], "not a regular file (a FIFO)"));
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_errors_sections(void **state)
@@ -902,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_errors_main),
 		cmocka_unit_test(test_files_options),
 		cmocka_unit_test(test_errors_sections),
+		cmocka_unit_test(test_errors_section_limit_and_file),
 		cmocka_unit_test(test_errors_rules),
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_error_overflow_counted),

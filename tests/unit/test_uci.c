@@ -515,7 +515,30 @@ static void test_parse_file_errors(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(uci_parse_file(dir, &p, &err), -1);
-	assert_string_equal(err.msg, "not a regular file");
+	assert_string_equal(err.msg, "not a regular file (a directory)");
+	/* a FIFO is refused at once (opening it used to wait for a writer:
+	 * the alarm fails the test instead of hanging it) */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(uci_parse_file(path, &p, &err), -1);
+	alarm(0);
+	assert_string_equal(err.msg, "not a regular file (a FIFO)");
+	assert_string_equal(err.file, path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/zero", dir);
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	assert_int_equal(uci_parse_file(path, &p, &err), -1);
+	assert_string_equal(err.msg, "not a regular file (a character device)");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(truncate(path, UCI_MAX_FILE_SIZE + 1), 0);
+	assert_int_equal(uci_parse_file(path, &p, &err), -1);
+	assert_string_equal(err.msg, "larger than 4194304 bytes");
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/nope", dir);
 	assert_int_equal(uci_parse_file(path, &p, &err), -1);
 	assert_int_equal(err.line, 0);

@@ -28,15 +28,17 @@ struct kernel {
 	int fail;
 	uint32_t last_bits;
 	uint8_t last_local;
+	enum verdict_tie last_tie;
 	const struct flow *last;		/* of a block-set request */
 	const struct flow *remarked;
 };
 
-static int kernel_block(void *ctx, const struct flow *f, uint8_t local)
+static int kernel_block(void *ctx, const struct flow *f, uint8_t local, enum verdict_tie tie)
 {
 	struct kernel *k = ctx;
 
 	k->blocks++;
+	k->last_tie = tie;
 	k->last = f;
 	k->last_local = local;
 	return k->fail ? -1 : 0;
@@ -65,7 +67,9 @@ static const char apps_text[] =
 	"cat:testcat:Test\n"
 	"app:900001:blockme:testcat:Block Me\nnet:900001:10.9.1.0/24\n"
 	"app:900002:slowme:testcat:Slow Me\nnet:900002:10.9.2.0/24\n"
-	"app:900003:later:testcat:Later\nnet:900003:10.9.3.0/24\n";
+	"app:900003:later:testcat:Later\nnet:900003:10.9.3.0/24\n"
+	"app:900004:shareme:testcat:Share Me\ndom:900004:shareme.example\n"
+	"cat:platform:Platforms\napp:900010:plat:platform:Plat\nnet:900010:10.8.0.0/16\n";
 
 static const char policy_text[] =
 	"config netify 'main'\n"
@@ -74,6 +78,7 @@ static const char policy_text[] =
 	"\toption class 'bulk'\n"
 	"config rule\n\toption name 'block later'\n\tlist app 'later'\n\toption action 'block'\n"
 	"\toption start_time '12:00'\n\toption stop_time '13:00'\n\toption utc_time '1'\n"
+	"config rule\n\toption name 'block share'\n\tlist app 'shareme'\n\toption action 'block'\n"
 	"config rule\n\toption name 'block device'\n\tlist src_mac '02:00:00:00:00:99'\n"
 	"\toption action 'block'\n"
 	"config class 'bulk'\n\toption mark '3'\n";
@@ -119,7 +124,7 @@ static struct fixture *fixture_new(uint32_t budget, uint32_t pool)
 	engine_cfg_defaults(&cfg);
 	cfg.flow_capacity = 64;
 	cfg.packet_budget = budget;
-	cfg.dns_cache_size = 0;
+	cfg.dns_cache_size = 64;
 	cfg.local_nets = &lan;
 	cfg.n_local_nets = 1;
 	assert_non_null(fx->e = engine_new(&cfg));
@@ -228,6 +233,73 @@ static void block_qos_release_bits(void **state)
 	assert_int_equal(fx->k.blocks, 2);
 	assert_int_equal(fx->v.st.block_set_errors, 1);
 	assert_true(fs->in_block_set);
+	fixture_free(fx);
+}
+
+/* A DNS answer the engine sees: @qname is 10.9.@c.@d (or 10.8...). */
+static void dns_answer(struct fixture *fx, const char *qname, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
+{
+	struct dnsb m;
+
+	dnsb_header(&m, 0x4242, 1, 0, 1, 1);
+	dnsb_question(&m, qname, 1);
+	dnsb_a(&m, qname, 300, 10, b, c, d);
+	udp(fx, "192.168.1.1", 53, "192.168.1.10", port, m.buf, (uint16_t)m.len, T0);
+}
+
+/* Blocking an application puts its server address in the block set only
+ * when the address is the application's alone: its own net: range, or an
+ * address the DNS hint cache knows under one name, the application's. A
+ * shared front end (a second name seen, a platform's network, another
+ * application's range) is left out: the next connection there is judged
+ * on its own name. */
+static void block_set_only_for_the_app_alone(void **state)
+{
+	struct fixture *fx = fixture_new(1, 64);
+	struct flowstate *fs;
+	struct flow *f;
+
+	(void)state;
+	/* the application's own range */
+	decided(fx, "10.9.1.1", 40101, T0, &fs);
+	assert_int_equal(fx->k.blocks, 1);
+	assert_int_equal(fx->k.last_tie, VERDICT_TIE_NET);
+	/* one name seen for the address, the application's */
+	dns_answer(fx, "www.shareme.example", 9, 6, 1, 50001);
+	f = decided(fx, "10.9.6.1", 40102, T0, &fs);
+	assert_int_equal(f->app_id, 900004);
+	assert_int_equal(fs->bits, fx->marks.blocked);
+	assert_int_equal(fx->k.blocks, 2);
+	assert_int_equal(fx->k.last_tie, VERDICT_TIE_DNS);
+	assert_int_equal(verdict_tie(&fx->v, f), VERDICT_TIE_DNS);
+	/* a second name for the address: shared, though the hint still names
+	 * the flow (its latest name is the application's again) */
+	dns_answer(fx, "www.shareme.example", 9, 6, 2, 50002);
+	dns_answer(fx, "unrelated.example", 9, 6, 2, 50003);
+	dns_answer(fx, "www.shareme.example", 9, 6, 2, 50004);
+	f = decided(fx, "10.9.6.2", 40103, T0, &fs);
+	assert_int_equal(f->app_id, 900004);
+	assert_int_equal(fs->bits, fx->marks.blocked);
+	assert_int_equal(fx->k.blocks, 2);
+	assert_int_equal(fx->v.st.block_set_shared, 1);
+	/* a platform's network (Meta's, Google's): shared by definition */
+	dns_answer(fx, "cdn.shareme.example", 8, 1, 1, 50005);
+	f = decided(fx, "10.8.1.1", 40104, T0, &fs);
+	assert_int_equal(f->app_id, 900004);
+	assert_int_equal(fs->bits, fx->marks.blocked);
+	assert_int_equal(verdict_tie(&fx->v, f), VERDICT_TIE_NONE);
+	/* another application's range, whatever the DNS says */
+	dns_answer(fx, "x.shareme.example", 9, 2, 5, 50006);
+	f = decided(fx, "10.9.2.5", 40105, T0, &fs);
+	assert_int_equal(f->app_id, 900004);
+	assert_int_equal(verdict_tie(&fx->v, f), VERDICT_TIE_NONE);
+	assert_int_equal(fx->k.blocks, 2);
+	assert_int_equal(fx->v.st.block_set_shared, 3);
+	assert_int_equal(fx->v.st.block_set_adds, 2);
+	/* a blocking rule on a platform itself ties nothing either */
+	f = udp(fx, "192.168.1.10", 40106, "10.8.2.2", 47123, junk, 12, T0);
+	f->app_id = 900010;
+	assert_int_equal(verdict_tie(&fx->v, f), VERDICT_TIE_NONE);
 	fixture_free(fx);
 }
 
@@ -379,6 +451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(block_qos_release_bits),
 		cmocka_unit_test(block_during_inspection),
+		cmocka_unit_test(block_set_only_for_the_app_alone),
 		cmocka_unit_test(dns_waits_for_answer),
 		cmocka_unit_test(reevaluate_on_schedule),
 		cmocka_unit_test(reevaluate_on_new_policy),

@@ -389,6 +389,12 @@ static void test_bad_file_set_aside(void **state)
 	f = fopen(path, "wb");
 	fclose(f);
 	assert_int_equal(ustate_load(dir, "cut.state", &b.src, T0 + 1, NULL), -1);
+	/* a FIFO is set aside at once, not waited on (the alarm fails a hang) */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(ustate_load(dir, "cut.state", &b.src, T0 + 2, NULL), -1);
+	alarm(0);
+	assert_int_equal(count_files("cut.state.bad-"), 3);
 	/* a directory that does not exist yet is made */
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	assert_int_equal(ustate_save(path, USTATE_FILE, &a.src, T0, false, NULL), 0);
