@@ -476,6 +476,7 @@ static int ctl_run(const struct ctl_opts *o, const char *method, yajl_val args,
 	const char *msg = NULL, *err;
 	yajl_val r = NULL;
 	enum ctl_result res = ctl_call(ctl_socket_path(o->socket), method, args, &r, &msg);
+	int rc;
 
 	if (res == CTL_NOT_RUNNING && !strcmp(method, "status") && o->json)
 		printf("{\"running\":false}\n");
@@ -490,8 +491,10 @@ static int ctl_run(const struct ctl_opts *o, const char *method, yajl_val args,
 		ctl_print_json(r);
 	else
 		print(r);
+	/* a reload the daemon refused is a failure, in JSON too */
+	rc = err || (!strcmp(method, "reload") && !YAJL_IS_TRUE(ctl_member(r, "reload")));
 	yajl_tree_free(r);
-	return err ? 1 : 0;
+	return rc;
 }
 
 int cmd_status(int argc, char **argv)
@@ -543,11 +546,40 @@ int cmd_flows(int argc, char **argv)
 	return r;
 }
 
-static void ctl_print_reload(yajl_val r)
+/* A reply's array of strings, one a line on stderr: the reload's errors
+ * as `netify check` prints them. Returns how many. */
+static size_t ctl_print_lines(yajl_val r, const char *key, const char *prefix)
 {
-	printf("reloaded\n");
+	yajl_val a = ctl_member(r, key);
+	size_t i, n = 0;
+
+	if (!YAJL_IS_ARRAY(a))
+		return 0;
+	for (i = 0; i < a->u.array.len; i++) {
+		if (!YAJL_IS_STRING(a->u.array.values[i]))
+			continue;
+		fprintf(stderr, "%s%s\n", prefix, a->u.array.values[i]->u.string);
+		n++;
+	}
+	return n;
 }
 
+static void ctl_print_reload(yajl_val r)
+{
+	size_t n;
+
+	ctl_print_lines(r, "warnings", "warning: ");
+	if (YAJL_IS_TRUE(ctl_member(r, "reload"))) {
+		printf("reloaded\n");
+		return;
+	}
+	n = ctl_print_lines(r, "errors", "");
+	fprintf(stderr, "%zu error%s\nnetify: reload failed; the running configuration is kept\n", n,
+		n == 1 ? "" : "s");
+}
+
+/* Answers after the daemon tried: exit 0 if it reloaded, 1 if it kept the
+ * running configuration. */
 int cmd_reload(int argc, char **argv)
 {
 	struct ctl_opts o;

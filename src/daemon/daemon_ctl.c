@@ -641,13 +641,59 @@ static int ctl_flows(void *ctx, const struct control_args *a, void **cursor, yaj
 	return CONTROL_DONE;
 }
 
-static int ctl_reload(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
+static void ctl_reload_list(yajl_gen g, const char *key, const struct policy_errors *l,
+			    const char *more)
+{
+	unsigned int i;
+	char buf[64];
+
+	json_key(g, key);
+	yajl_gen_array_open(g);
+	for (i = 0; i < l->count; i++)
+		json_cstr(g, l->msg[i]);
+	if (l->dropped) {
+		snprintf(buf, sizeof(buf), "... and %u more %s", l->dropped, more);
+		json_cstr(g, buf);
+	}
+	yajl_gen_array_close(g);
+}
+
+/* The reload's answer once the main thread has tried it: it asks, then
+ * waits for a reload that began after the request. */
+static int ctl_reload(void *ctx, const struct control_args *a, void **cursor, yajl_gen g, char *err,
+		      size_t errlen)
 {
 	struct daemon_ctx *d = ctx;
+	unsigned int *req = *cursor;
+	const struct reload_report *rep;
 
-	__atomic_store_n(&d->reload_req, 1, __ATOMIC_RELEASE);
-	json_kv_bool(g, "reload", 1);
-	return 0;
+	if (!req) {
+		if (!(req = *cursor = malloc(sizeof(*req)))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		*req = __atomic_add_fetch(&d->reload_req, 1, __ATOMIC_ACQ_REL);
+		return CONTROL_WAIT;
+	}
+	daemon_ctl_lock(d);
+	if ((int)(d->reload_done - *req) < 0) {
+		daemon_ctl_unlock(d);
+		return CONTROL_WAIT;
+	}
+	rep = d->reload_last;
+	json_kv_bool(g, "reload", rep && rep->ok);
+	if (rep && !rep->ok)
+		ctl_reload_list(g, "errors", &rep->errors, "errors");
+	if (!rep) {
+		json_key(g, "errors");
+		yajl_gen_array_open(g);
+		json_cstr(g, "out of memory");
+		yajl_gen_array_close(g);
+	}
+	if (rep && (rep->warnings.count || rep->warnings.dropped))
+		ctl_reload_list(g, "warnings", &rep->warnings, "warnings");
+	daemon_ctl_unlock(d);
+	return CONTROL_DONE;
 }
 
 static void ctl_cursor_free(void *ctx, void *cursor)
@@ -707,10 +753,10 @@ int daemon_ctl_start(struct daemon_ctx *d)
 {
 	static const struct monitor_ops mops = { ctl_mon_definitions, ctl_mon_status, ctl_mon_flows };
 	struct control_ops cops = { .fn = {
-		[CONTROL_STATUS] = ctl_status, [CONTROL_RELOAD] = ctl_reload,
+		[CONTROL_STATUS] = ctl_status,
 		[CONTROL_APPS] = ctl_apps, [CONTROL_DEVICES] = ctl_devices,
 		[CONTROL_APPS_LOOKUP] = ctl_apps_lookup, [CONTROL_POLICY_TEST] = ctl_policy_test },
-		.part = { [CONTROL_FLOWS] = ctl_flows },
+		.part = { [CONTROL_FLOWS] = ctl_flows, [CONTROL_RELOAD] = ctl_reload },
 		.cursor_free = ctl_cursor_free };
 	struct monitor_cfg mc;
 	size_t i;

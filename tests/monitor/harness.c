@@ -252,8 +252,7 @@ static int ctl_reload(void *ctx, const struct control_args *a, yajl_gen g, char 
 	struct harness *h = ctx;
 
 	h->reloads++;
-	kv_bool(g, "reloaded", 1);
-	kv_int(g, "reloads", h->reloads);
+	kv_bool(g, "reload", 1);
 	return 0;
 }
 
