@@ -9,6 +9,7 @@
 #include "apps.h"
 #include "cmd.h"
 #include "engine.h"
+#include "esc.h"
 #include "flowjson.h"
 #include "json.h"
 #include "pcapsrc.h"
@@ -114,7 +115,7 @@ static void print_tally(const char *title, struct tally *t)
 	qsort(t, TABLE_SLOTS, sizeof(*t), tally_cmp);
 	printf("%-28s %10s %14s\n", title, "flows", "bytes");
 	for (i = 0; i < TABLE_SLOTS && t[i].name; i++)
-		printf("%-28s %10llu %14llu\n", t[i].name, (unsigned long long)t[i].flows,
+		printf("%-28s %10llu %14llu\n", esc(t[i].name), (unsigned long long)t[i].flows,
 		       (unsigned long long)t[i].bytes);
 	printf("\n");
 }
@@ -255,7 +256,7 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "netify classify: bad value for -%c: '%s'\n", opt, optarg);
+	fprintf(stderr, "netify classify: bad value for -%c: '%s'\n", opt, esc(optarg));
 	return -1;
 }
 
@@ -268,7 +269,7 @@ static struct apps_db *load_apps(const char *dir)
 	memset(&errs, 0, sizeof(errs));
 	db = apps_db_load(dir, &errs);
 	for (i = 0; i < errs.count; i++)
-		fprintf(stderr, "netify classify: %s\n", errs.msg[i]);
+		fprintf(stderr, "netify classify: %s\n", esc(errs.msg[i]));
 	if (errs.dropped)
 		fprintf(stderr, "netify classify: %u more errors\n", errs.dropped);
 	return db;
@@ -283,7 +284,7 @@ static int run_captures(struct classify *c, int n, char **paths, unsigned *faile
 		c->capture = paths[i];
 		c->last_expire_us = 0;
 		if (pcapsrc_read(paths[i], on_packet, c, err, sizeof(err))) {
-			fprintf(stderr, "netify classify: %s\n", err);
+			fprintf(stderr, "netify classify: %s\n", esc(err));
 			(*failed)++;
 		}
 		/* Flows of one capture never continue in the next. */
@@ -305,7 +306,7 @@ int cmd_classify(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (o.apps_dir && !(db = load_apps(o.apps_dir))) {
-		fprintf(stderr, "netify classify: cannot load definitions from %s\n", o.apps_dir);
+		fprintf(stderr, "netify classify: cannot load definitions from %s\n", esc(o.apps_dir));
 		return 1;
 	}
 	memset(&c, 0, sizeof(c));
