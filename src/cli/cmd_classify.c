@@ -17,6 +17,11 @@
 
 #define MAX_LOCAL_NETS 64
 #define TABLE_SLOTS 1024	/* distinct protocol/application names in --table */
+/* option ranges: as the daemon's packet_budget and flow_table_size allow
+ * (flows from 1, for tests of eviction) */
+#define CLASSIFY_BUDGET_MAX	65535
+#define CLASSIFY_FLOWS_MAX	16777216
+#define CLASSIFY_QUIC_MAX	65536
 
 struct tally {
 	const char *name;
@@ -200,8 +205,8 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long long v;
 	struct engine_cidr *n;
-	char *end;
 	int opt;
 
 	engine_cfg_defaults(&o->cfg);
@@ -210,14 +215,14 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 	while ((opt = getopt_long(argc, argv, "b:f:a:l:th", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			o->cfg.packet_budget = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				goto bad;
+			if (cmd_uint("classify", "--budget", optarg, 0, CLASSIFY_BUDGET_MAX, &v))
+				return -1;
+			o->cfg.packet_budget = (uint32_t)v;
 			break;
 		case 'f':
-			o->cfg.flow_capacity = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !o->cfg.flow_capacity)
-				goto bad;
+			if (cmd_uint("classify", "--flows", optarg, 1, CLASSIFY_FLOWS_MAX, &v))
+				return -1;
+			o->cfg.flow_capacity = (uint32_t)v;
 			break;
 		case 'a':
 			o->apps_dir = optarg;
@@ -237,9 +242,9 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 			o->summary = 0;
 			break;
 		case 'Q':
-			o->cfg.quic_capacity = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				goto bad;
+			if (cmd_uint("classify", "--quic-capacity", optarg, 0, CLASSIFY_QUIC_MAX, &v))
+				return -1;
+			o->cfg.quic_capacity = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
