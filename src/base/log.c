@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "esc.h"
 #include "log.h"
 
 static int log_syslog;
@@ -36,22 +37,21 @@ int log_level_from_name(const char *name)
 	return -1;
 }
 
+/* A message quotes bytes from packets, files and clients: it is escaped
+ * (esc.h) before a terminal or the system log sees it, so that no value
+ * can forge a line or drive the terminal of whoever reads the log. */
 void log_msg(int prio, const char *fmt, ...)
 {
+	char msg[LOG_MSG_MAX], out[ESC_SIZE(LOG_MSG_MAX)];
 	va_list ap;
 
 	if (prio > log_max)
 		return;
 	va_start(ap, fmt);
-	if (log_syslog) {
-		va_list ap2;
-
-		va_copy(ap2, ap);
-		vsyslog(prio, fmt, ap2);
-		va_end(ap2);
-	}
-	fprintf(stderr, "netify: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	esc_str(msg, out, sizeof(out));
+	if (log_syslog)
+		syslog(prio, "%s", out);
+	fprintf(stderr, "netify: %s\n", out);
 }

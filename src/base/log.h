@@ -4,6 +4,8 @@
 
 #include <syslog.h>
 
+#define LOG_MSG_MAX 1024	/* bytes of one message, before escaping */
+
 void log_open(const char *ident, int use_syslog, int level);
 void log_set_level(int level);
 int log_level_from_name(const char *name);	/* LOG_* or -1 */

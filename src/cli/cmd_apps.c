@@ -13,6 +13,7 @@
 
 #include "apps.h"
 #include "cmd.h"
+#include "esc.h"
 #include "json.h"
 
 #define APPS_DEFAULT_DIR "/etc/netify/apps.d"
@@ -79,13 +80,13 @@ static struct apps_db *cmd_apps_open(const char *dir)
 
 	if (!db) {
 		if (errs.count)	/* the first says why the load failed */
-			fprintf(stderr, "netify apps: %s\n", errs.msg[0]);
+			fprintf(stderr, "netify apps: %s\n", esc(errs.msg[0]));
 		else
-			fprintf(stderr, "netify apps: %s: %m\n", dir);
+			fprintf(stderr, "netify apps: %s: %m\n", esc(dir));
 		return NULL;
 	}
 	for (i = 0; i < errs.count; i++)
-		fprintf(stderr, "warning: %s\n", errs.msg[i]);
+		fprintf(stderr, "warning: %s\n", esc(errs.msg[i]));
 	if (errs.dropped)
 		fprintf(stderr, "warning: %u more errors\n", errs.dropped);
 	return db;
@@ -145,7 +146,7 @@ static int cmd_apps_list(const struct apps_db *db, const struct apps_opts *o)
 	size_t i;
 
 	if (o->category && (cat = apps_category_find(db, o->category)) < 0) {
-		fprintf(stderr, "netify apps: unknown category '%s'\n", o->category);
+		fprintf(stderr, "netify apps: unknown category '%s'\n", esc(o->category));
 		return 1;
 	}
 	if (cmd_apps_array_open(o, &g) < 0)
@@ -158,8 +159,8 @@ static int cmd_apps_list(const struct apps_db *db, const struct apps_opts *o)
 		if (g)
 			cmd_apps_json_app(g, db, a);
 		else
-			printf("%-7d %-24s %-16s %s\n", a->id, a->tag,
-			       cmd_apps_cat_tag(db, a->category), a->label);
+			printf("%-7d %-24s %-16s %s\n", a->id, esc(a->tag),
+			       esc(cmd_apps_cat_tag(db, a->category)), esc(a->label));
 	}
 	return cmd_apps_array_close(g);
 }
@@ -175,7 +176,7 @@ static int cmd_apps_categories(const struct apps_db *db, const struct apps_opts 
 		const struct apps_category *c = apps_category_at(db, i);
 
 		if (!g) {
-			printf("%-16s %s\n", c->tag, c->label);
+			printf("%-16s %s\n", esc(c->tag), esc(c->label));
 			continue;
 		}
 		yajl_gen_map_open(g);
@@ -231,12 +232,12 @@ static int cmd_apps_lookup(const struct apps_db *db, const char *query, int json
 	if (json) {
 		cmd_apps_lookup_json(db, query, kind, &m);
 	} else if (!a) {
-		printf("%s: no application\n", query);
+		printf("%s: no application\n", esc(query));
 	} else {
-		printf("%s: %s (%s, id %d, category %s)\n", query, a->tag,
-		       a->label, a->id, cmd_apps_cat_tag(db, a->category));
-		printf("  matched %s:%d:%s at %s:%u\n", rec, a->id, m.rule,
-		       m.file, m.line);
+		printf("%s: %s (%s, id %d, category %s)\n", esc(query), esc(a->tag),
+		       esc(a->label), a->id, esc(cmd_apps_cat_tag(db, a->category)));
+		printf("  matched %s:%d:%s at %s:%u\n", rec, a->id, esc(m.rule),
+		       esc(m.file), m.line);
 	}
 	return a ? 0 : 1;
 }
@@ -263,7 +264,7 @@ int cmd_apps(int argc, char **argv)
 	}
 	if (strcmp(sub, "list") && strcmp(sub, "lookup") &&
 	    strcmp(sub, "categories")) {
-		fprintf(stderr, "netify apps: unknown sub-command '%s'\n", sub);
+		fprintf(stderr, "netify apps: unknown sub-command '%s'\n", esc(sub));
 		return 2;
 	}
 	db = cmd_apps_open(o.dir);

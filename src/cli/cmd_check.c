@@ -18,6 +18,7 @@
 #include "apps.h"
 #include "cmd.h"
 #include "dpi.h"
+#include "esc.h"
 #include "json.h"
 #include "policy_names.h"
 #include "policy.h"
@@ -65,9 +66,9 @@ static void check_load_apps(struct check_ctx *c, const char *dir)
 	c->db = apps_db_load(dir, ae);
 	if (!c->db)
 		fprintf(stderr, "warning: cannot read application catalog "
-			"%s: %s\n", dir, strerror(errno));
+			"%s: %s\n", esc(dir), strerror(errno));
 	for (unsigned int i = 0; ae && i < ae->count; i++)
-		fprintf(stderr, "warning: %s\n", ae->msg[i]);
+		fprintf(stderr, "warning: %s\n", esc(ae->msg[i]));
 	if (ae && ae->dropped)
 		fprintf(stderr, "warning: %u more catalog errors\n",
 			ae->dropped);
@@ -77,7 +78,7 @@ static void check_load_apps(struct check_ctx *c, const char *dir)
 static void check_print_errors(const struct policy_errors *e)
 {
 	for (unsigned int i = 0; i < e->count; i++)
-		fprintf(stderr, "%s\n", e->msg[i]);
+		fprintf(stderr, "%s\n", esc(e->msg[i]));
 	if (e->dropped)
 		fprintf(stderr, "... and %u more errors\n", e->dropped);
 	fprintf(stderr, "%u error%s\n", e->count + e->dropped,
@@ -124,7 +125,7 @@ static void check_print_strs(const char *label, const struct policy_strs *l)
 {
 	printf("  %-16s", label);
 	for (size_t i = 0; i < l->n; i++)
-		printf(" %s", l->v[i]);
+		printf(" %s", esc(l->v[i]));
 	printf("%s\n", l->n ? "" : " (none)");
 }
 
@@ -164,12 +165,12 @@ static void check_print_main(const struct policy_main *m)
 	printf("  %-16s %s\n", "output_chain", m->output_chain ? "yes" : "no");
 	printf("  %-16s %s\n", "keep_blocking", m->keep_blocking ? "yes" : "no");
 	printf("  %-16s %s (group %s, %s)\n", "monitor_socket",
-	       m->monitor_socket, m->monitor_group,
+	       esc(m->monitor_socket), esc(m->monitor_group),
 	       policy_framing_name(m->monitor_framing));
 	check_print_strs("monitor_tcp", &m->monitor_tcp);
-	printf("  %-16s %s\n", "control_socket", m->control_socket);
+	printf("  %-16s %s\n", "control_socket", esc(m->control_socket));
 	printf("  %-16s %us\n", "status_interval", m->status_interval);
-	printf("  %-16s %s\n", "apps_dir", m->apps_dir);
+	printf("  %-16s %s\n", "apps_dir", esc(m->apps_dir));
 	printf("  %-16s %u flows, %u DNS entries (TTL %u..%us)\n", "tables",
 	       m->flow_table_size, m->dns_cache_size, m->dns_ttl_min,
 	       m->dns_ttl_max);
@@ -180,7 +181,7 @@ static void check_print_list(const char *what, const struct policy_strs *l,
 			     bool *first)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		printf("%s%s %s", *first ? "" : ", ", what, l->v[i]);
+		printf("%s%s %s", *first ? "" : ", ", what, esc(l->v[i]));
 		*first = false;
 	}
 }
@@ -210,7 +211,7 @@ static void check_print_source(const struct policy_rule *r)
 	if (r->src_iface.n) {
 		printf(" on");
 		for (size_t i = 0; i < r->src_iface.n; i++)
-			printf(" %s", r->src_iface.v[i]);
+			printf(" %s", esc(r->src_iface.v[i]));
 	}
 	printf("\n");
 }
@@ -221,7 +222,7 @@ static void check_print_rule(const struct policy_rule *r)
 	char when[512];
 	const struct policy_class *k = r->class;
 
-	printf("  %d. %s%s (line %d)\n", r->index + 1, r->name,
+	printf("  %d. %s%s (line %d)\n", r->index + 1, esc(r->name),
 	       r->enabled ? "" : " [disabled]", r->line);
 	check_print_source(r);
 	printf("     match:  ");
@@ -231,7 +232,7 @@ static void check_print_rule(const struct policy_rule *r)
 	printf("%s\n", first ? "any traffic" : "");
 	printf("     action: %s", policy_action_name(r->action));
 	if (k) {
-		printf(" class %s (mark %u", k->name, k->mark);
+		printf(" class %s (mark %u", esc(k->name), k->mark);
 		if (k->dscp >= 0)
 			printf(", dscp %d", k->dscp);
 		if (k->priority >= 0)
@@ -241,7 +242,7 @@ static void check_print_rule(const struct policy_rule *r)
 	if (r->action == POLICY_LOG)
 		printf(" (recorded, matching continues)");
 	sched_describe(&r->sched, when, sizeof(when));
-	printf("\n     when:   %s\n", when);
+	printf("\n     when:   %s\n", esc(when));
 }
 
 static void check_print_policy(const struct policy *p)
@@ -294,7 +295,7 @@ int cmd_check(int argc, char **argv)
 	}
 	rc = check_load(&c);
 	if (rc == 0) {
-		printf("%s: OK\n", c.config);
+		printf("%s: OK\n", esc(c.config));
 		check_print_policy(c.policy);
 	}
 	check_unload(&c);
@@ -391,7 +392,7 @@ static int test_build_input(const struct test_args *a, struct check_ctx *c,
 			 a->proto);
 	else
 		return 0;
-	fprintf(stderr, "%s\n", c->error);
+	fprintf(stderr, "%s\n", esc(c->error));
 	return -1;
 }
 
@@ -441,12 +442,12 @@ static void test_print_text(const struct test_result *res)
 	if (!r)
 		printf("no rule: allow\n");
 	else
-		printf("rule %d '%s': %s%s%s%s\n", res->index + 1, r->name,
+		printf("rule %d '%s': %s%s%s%s\n", res->index + 1, esc(r->name),
 		       policy_action_name(r->action),
 		       r->class ? " class " : "",
-		       r->class ? r->class->name : "",
+		       r->class ? esc(r->class->name) : "",
 		       res->active ? "" : " (inactive now)");
-	printf("reason: %s\n", res->reason);
+	printf("reason: %s\n", esc(res->reason));
 }
 
 static int test_print_json_gen(yajl_gen g)
@@ -563,7 +564,7 @@ static int cmd_policy_test(int argc, char **argv)
 	}
 	if (test_parse_at(a.at, &now) < 0) {
 		fprintf(stderr, "invalid --at '%s' (want 'YYYY-MM-DD hh:mm')\n",
-			a.at);
+			esc(a.at));
 		return 2;
 	}
 	if (check_load(&c) < 0 || test_build_input(&a, &c, &in) < 0) {

@@ -9,6 +9,7 @@
 #include "apps.h"
 #include "cmd.h"
 #include "engine.h"
+#include "esc.h"
 #include "flowjson.h"
 #include "json.h"
 #include "pcapsrc.h"
@@ -16,6 +17,11 @@
 
 #define MAX_LOCAL_NETS 64
 #define TABLE_SLOTS 1024	/* distinct protocol/application names in --table */
+/* option ranges: as the daemon's packet_budget and flow_table_size allow
+ * (flows from 1, for tests of eviction) */
+#define CLASSIFY_BUDGET_MAX	65535
+#define CLASSIFY_FLOWS_MAX	16777216
+#define CLASSIFY_QUIC_MAX	65536
 
 struct tally {
 	const char *name;
@@ -114,7 +120,7 @@ static void print_tally(const char *title, struct tally *t)
 	qsort(t, TABLE_SLOTS, sizeof(*t), tally_cmp);
 	printf("%-28s %10s %14s\n", title, "flows", "bytes");
 	for (i = 0; i < TABLE_SLOTS && t[i].name; i++)
-		printf("%-28s %10llu %14llu\n", t[i].name, (unsigned long long)t[i].flows,
+		printf("%-28s %10llu %14llu\n", esc(t[i].name), (unsigned long long)t[i].flows,
 		       (unsigned long long)t[i].bytes);
 	printf("\n");
 }
@@ -199,8 +205,8 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long long v;
 	struct engine_cidr *n;
-	char *end;
 	int opt;
 
 	engine_cfg_defaults(&o->cfg);
@@ -209,14 +215,14 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 	while ((opt = getopt_long(argc, argv, "b:f:a:l:th", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
-			o->cfg.packet_budget = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				goto bad;
+			if (cmd_uint("classify", "--budget", optarg, 0, CLASSIFY_BUDGET_MAX, &v))
+				return -1;
+			o->cfg.packet_budget = (uint32_t)v;
 			break;
 		case 'f':
-			o->cfg.flow_capacity = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !o->cfg.flow_capacity)
-				goto bad;
+			if (cmd_uint("classify", "--flows", optarg, 1, CLASSIFY_FLOWS_MAX, &v))
+				return -1;
+			o->cfg.flow_capacity = (uint32_t)v;
 			break;
 		case 'a':
 			o->apps_dir = optarg;
@@ -236,9 +242,9 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 			o->summary = 0;
 			break;
 		case 'Q':
-			o->cfg.quic_capacity = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				goto bad;
+			if (cmd_uint("classify", "--quic-capacity", optarg, 0, CLASSIFY_QUIC_MAX, &v))
+				return -1;
+			o->cfg.quic_capacity = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -255,7 +261,7 @@ static int parse_opts(int argc, char **argv, struct classify_opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "netify classify: bad value for -%c: '%s'\n", opt, optarg);
+	fprintf(stderr, "netify classify: bad value for -%c: '%s'\n", opt, esc(optarg));
 	return -1;
 }
 
@@ -268,7 +274,7 @@ static struct apps_db *load_apps(const char *dir)
 	memset(&errs, 0, sizeof(errs));
 	db = apps_db_load(dir, &errs);
 	for (i = 0; i < errs.count; i++)
-		fprintf(stderr, "netify classify: %s\n", errs.msg[i]);
+		fprintf(stderr, "netify classify: %s\n", esc(errs.msg[i]));
 	if (errs.dropped)
 		fprintf(stderr, "netify classify: %u more errors\n", errs.dropped);
 	return db;
@@ -283,7 +289,7 @@ static int run_captures(struct classify *c, int n, char **paths, unsigned *faile
 		c->capture = paths[i];
 		c->last_expire_us = 0;
 		if (pcapsrc_read(paths[i], on_packet, c, err, sizeof(err))) {
-			fprintf(stderr, "netify classify: %s\n", err);
+			fprintf(stderr, "netify classify: %s\n", esc(err));
 			(*failed)++;
 		}
 		/* Flows of one capture never continue in the next. */
@@ -305,7 +311,7 @@ int cmd_classify(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (o.apps_dir && !(db = load_apps(o.apps_dir))) {
-		fprintf(stderr, "netify classify: cannot load definitions from %s\n", o.apps_dir);
+		fprintf(stderr, "netify classify: cannot load definitions from %s\n", esc(o.apps_dir));
 		return 1;
 	}
 	memset(&c, 0, sizeof(c));

@@ -19,6 +19,7 @@
 
 #include "cmd.h"
 #include "control.h"
+#include "esc.h"
 #include "json.h"
 #include "policy.h"
 #include "uci.h"
@@ -285,20 +286,29 @@ static const char *ctl_reply_error(yajl_val r)
 	return e ? YAJL_GET_STRING(e) : NULL;
 }
 
-/* ---- human output ---- */
+/* ---- human output ----
+ *
+ * Every value comes from the daemon, which got it from packets, files or
+ * other clients: it is escaped (esc.h) before a terminal sees it. */
 
+#define CTL_VAL_MAX	ESC_RING_LEN	/* bytes of one printed value */
+
+/* A member's value as text, escaped into buf. */
 static const char *ctl_val_str(yajl_val v, char *buf, size_t n)
 {
+	const char *s;
+
 	if (!v || YAJL_IS_NULL(v))
-		return "-";
-	if (YAJL_IS_STRING(v))
-		return v->u.string[0] ? v->u.string : "-";
-	if (YAJL_IS_NUMBER(v))
-		return v->u.number.r;
-	if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
-		return YAJL_IS_TRUE(v) ? "yes" : "no";
-	snprintf(buf, n, "%s", YAJL_IS_ARRAY(v) ? "[...]" : "{...}");
-	return buf;
+		s = "-";
+	else if (YAJL_IS_STRING(v))
+		s = v->u.string[0] ? v->u.string : "-";
+	else if (YAJL_IS_NUMBER(v))
+		s = v->u.number.r;
+	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		s = YAJL_IS_TRUE(v) ? "yes" : "no";
+	else
+		s = YAJL_IS_ARRAY(v) ? "[...]" : "{...}";
+	return esc_str(s, buf, n);
 }
 
 static yajl_val ctl_member(yajl_val obj, const char *key)
@@ -313,59 +323,102 @@ static yajl_val ctl_member(yajl_val obj, const char *key)
 	return NULL;
 }
 
+/* Display width of escaped text: its characters (UTF-8 lead bytes). */
+static int ctl_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* Prints s padded to w columns, and the gap to the next column. */
+static void ctl_cell(const char *s, int w, bool last)
+{
+	printf("%s%*s", s, last ? 0 : w - ctl_width(s) + 2, "");
+}
+
 /* Prints an array of objects as a table whose columns are the first
- * object's scalar members (status queues, ...). */
+ * object's members (status queues, ...), each as wide as its widest cell,
+ * two spaces apart. */
 static void ctl_print_table(const char *title, yajl_val arr)
 {
 	yajl_val first = arr->u.array.len ? arr->u.array.values[0] : NULL;
-	char tmp[16];
-	size_t i, k;
+	char tmp[CTL_VAL_MAX];
+	size_t i, k, nk;
+	int *w;
 
-	if (!YAJL_IS_OBJECT(first))
+	if (!YAJL_IS_OBJECT(first) || !(w = calloc(first->u.object.len, sizeof(*w))))
 		return;
-	printf("\n%s:\n", title);
-	for (k = 0; k < first->u.object.len; k++)
-		printf("%-12s", first->u.object.keys[k]);
+	nk = first->u.object.len;
+	for (k = 0; k < nk; k++) {
+		w[k] = ctl_width(esc(first->u.object.keys[k]));
+		for (i = 0; i < arr->u.array.len; i++) {
+			int cw = ctl_width(ctl_val_str(ctl_member(arr->u.array.values[i],
+						first->u.object.keys[k]), tmp, sizeof(tmp)));
+
+			w[k] = cw > w[k] ? cw : w[k];
+		}
+	}
+	printf("\n%s:\n", esc(title));
+	for (k = 0; k < nk; k++)
+		ctl_cell(esc(first->u.object.keys[k]), w[k], k + 1 == nk);
 	printf("\n");
 	for (i = 0; i < arr->u.array.len; i++) {
-		for (k = 0; k < first->u.object.len; k++)
-			printf("%-12s", ctl_val_str(ctl_member(arr->u.array.values[i],
-					first->u.object.keys[k]), tmp, sizeof(tmp)));
+		for (k = 0; k < nk; k++)
+			ctl_cell(ctl_val_str(ctl_member(arr->u.array.values[i], first->u.object.keys[k]),
+					     tmp, sizeof(tmp)), w[k], k + 1 == nk);
 		printf("\n");
 	}
+	free(w);
 }
 
-static void ctl_print_status(yajl_val r)
+/* Scalar members as "name  value" lines, names padded to the longest. */
+static void ctl_print_members(yajl_val r, const char *indent)
 {
-	char tmp[16];
+	char tmp[CTL_VAL_MAX];
+	int w = 0;
 	size_t i;
 
+	for (i = 0; i < r->u.object.len; i++) {
+		int kw = ctl_width(esc(r->u.object.keys[i]));
+
+		if (!YAJL_IS_OBJECT(r->u.object.values[i]) && !YAJL_IS_ARRAY(r->u.object.values[i]) &&
+		    kw > w)
+			w = kw;
+	}
 	for (i = 0; i < r->u.object.len; i++) {
 		yajl_val v = r->u.object.values[i];
 
 		if (YAJL_IS_OBJECT(v) || YAJL_IS_ARRAY(v))
 			continue;
-		printf("%-18s %s\n", r->u.object.keys[i], ctl_val_str(v, tmp, sizeof(tmp)));
+		printf("%s", indent);
+		ctl_cell(esc(r->u.object.keys[i]), w, false);
+		printf("%s\n", ctl_val_str(v, tmp, sizeof(tmp)));
 	}
+}
+
+static void ctl_print_status(yajl_val r)
+{
+	size_t i;
+
+	ctl_print_members(r, "");
 	for (i = 0; i < r->u.object.len; i++) {
 		yajl_val v = r->u.object.values[i];
 
 		if (YAJL_IS_ARRAY(v))
 			ctl_print_table(r->u.object.keys[i], v);
 		else if (YAJL_IS_OBJECT(v)) {
-			size_t k;
-
-			printf("\n%s:\n", r->u.object.keys[i]);
-			for (k = 0; k < v->u.object.len; k++)
-				printf("  %-16s %s\n", v->u.object.keys[k],
-				       ctl_val_str(v->u.object.values[k], tmp, sizeof(tmp)));
+			printf("\n%s:\n", esc(r->u.object.keys[i]));
+			ctl_print_members(v, "  ");
 		}
 	}
 }
 
 static void ctl_endpoint(yajl_val f, const char *ip, const char *port, char *buf, size_t n)
 {
-	char t1[16], t2[16];
+	char t1[CTL_VAL_MAX], t2[CTL_VAL_MAX];
 	const char *a = ctl_val_str(ctl_member(f, ip), t1, sizeof(t1));
 	const char *p = ctl_val_str(ctl_member(f, port), t2, sizeof(t2));
 
@@ -401,7 +454,7 @@ static const struct {
 static void ctl_print_flows(yajl_val r)
 {
 	yajl_val flows = ctl_member(r, "flows");
-	char l[64], o[64], tmp[16];
+	char l[CTL_VAL_MAX], o[CTL_VAL_MAX], tmp[CTL_VAL_MAX];
 	size_t i, k;
 
 	if (!YAJL_IS_ARRAY(flows))
@@ -476,22 +529,25 @@ static int ctl_run(const struct ctl_opts *o, const char *method, yajl_val args,
 	const char *msg = NULL, *err;
 	yajl_val r = NULL;
 	enum ctl_result res = ctl_call(ctl_socket_path(o->socket), method, args, &r, &msg);
+	int rc;
 
 	if (res == CTL_NOT_RUNNING && !strcmp(method, "status") && o->json)
 		printf("{\"running\":false}\n");
 	if (res != CTL_OK) {
-		fprintf(stderr, "netify: %s\n", msg);
+		fprintf(stderr, "netify: %s\n", esc(msg));
 		return res == CTL_NOT_RUNNING ? 3 : 1;
 	}
 	err = ctl_reply_error(r);
 	if (err)
-		fprintf(stderr, "netify: %s: %s\n", method, err);
+		fprintf(stderr, "netify: %s: %s\n", method, esc(err));
 	else if (o->json)
 		ctl_print_json(r);
 	else
 		print(r);
+	/* a reload the daemon refused is a failure, in JSON too */
+	rc = err || (!strcmp(method, "reload") && !YAJL_IS_TRUE(ctl_member(r, "reload")));
 	yajl_tree_free(r);
-	return err ? 1 : 0;
+	return rc;
 }
 
 int cmd_status(int argc, char **argv)
@@ -543,11 +599,40 @@ int cmd_flows(int argc, char **argv)
 	return r;
 }
 
-static void ctl_print_reload(yajl_val r)
+/* A reply's array of strings, one a line on stderr: the reload's errors
+ * as `netify check` prints them. Returns how many. */
+static size_t ctl_print_lines(yajl_val r, const char *key, const char *prefix)
 {
-	printf("reloaded\n");
+	yajl_val a = ctl_member(r, key);
+	size_t i, n = 0;
+
+	if (!YAJL_IS_ARRAY(a))
+		return 0;
+	for (i = 0; i < a->u.array.len; i++) {
+		if (!YAJL_IS_STRING(a->u.array.values[i]))
+			continue;
+		fprintf(stderr, "%s%s\n", prefix, esc(a->u.array.values[i]->u.string));
+		n++;
+	}
+	return n;
 }
 
+static void ctl_print_reload(yajl_val r)
+{
+	size_t n;
+
+	ctl_print_lines(r, "warnings", "warning: ");
+	if (YAJL_IS_TRUE(ctl_member(r, "reload"))) {
+		printf("reloaded\n");
+		return;
+	}
+	n = ctl_print_lines(r, "errors", "");
+	fprintf(stderr, "%zu error%s\nnetify: reload failed; the running configuration is kept\n", n,
+		n == 1 ? "" : "s");
+}
+
+/* Answers after the daemon tried: exit 0 if it reloaded, 1 if it kept the
+ * running configuration. */
 int cmd_reload(int argc, char **argv)
 {
 	struct ctl_opts o;

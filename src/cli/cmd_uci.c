@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "esc.h"
 #include "uci.h"
 
 static void cmd_uci_usage(FILE *out)
@@ -115,7 +116,7 @@ static int cmd_uci_load(const char *path, struct uci_pkg **p)
 	if (!uci_parse_file(path, p, &err))
 		return 0;
 	uci_err_format(&err, msg, sizeof(msg));
-	fprintf(stderr, "netify uci: %s\n", msg);
+	fprintf(stderr, "netify uci: %s\n", esc(msg));
 	return -1;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "esc.h"
 
 struct command {
 	const char *name;
@@ -53,6 +54,6 @@ int main(int argc, char **argv)
 			continue;
 		return commands[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "netify: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, "netify: unknown command '%s'\n", esc(argv[1]));
 	return usage(stderr);
 }

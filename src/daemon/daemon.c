@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "daemon_int.h"
 #include "log.h"
 #include "policy_names.h"
+#include "monitor.h"
 #include "pcapsrc.h"
 #include "sfile.h"
 #include "util.h"
@@ -58,25 +60,51 @@ static struct policy *config_boot(const char *path)
 	return p;
 }
 
-static struct apps_db *config_apps(const char *dir)
+/* Adds a message to a report's list (counted past its room). */
+static void report_add(struct policy_errors *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void report_add(struct policy_errors *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->count == POLICY_ERRORS_MAX) {
+		l->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(l->msg[l->count++], POLICY_ERROR_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static struct apps_db *config_apps(const char *dir, struct reload_report *rep)
 {
 	struct apps_errors *errs = calloc(1, sizeof(*errs));
 	struct apps_db *db;
+	unsigned int i;
 
-	if (!errs)
+	if (!errs) {
+		report_add(&rep->errors, "out of memory");
 		return NULL;
+	}
 	db = apps_db_load(dir, errs);
 	if (!db && errno == ENOENT) {
 		/* No catalog at all: policies naming apps fail to load below; the
 		 * others still work. A catalog that cannot be read is an error. */
 		log_msg(LOG_WARNING, "apps: %s: %s; no application definitions", dir, strerror(errno));
+		report_add(&rep->warnings, "apps: %s: %s; no application definitions", dir,
+			   strerror(errno));
 		db = apps_db_load_files(NULL, 0, errs);
 	}
-	if (!db)
+	if (!db) {
 		log_msg(LOG_ERR, "apps: %s: %s", dir, errs->count ? errs->msg[0] : strerror(errno));
-	else if (errs->count)
+		report_add(&rep->errors, "apps: %s: %s", dir, errs->count ? errs->msg[0] : strerror(errno));
+	} else if (errs->count) {
 		log_msg(LOG_WARNING, "apps: %u bad definition lines skipped (first: %s)",
 			errs->count + errs->dropped, errs->msg[0]);
+		for (i = 0; i < errs->count; i++)
+			report_add(&rep->warnings, "%s", errs->msg[i]);
+		rep->warnings.dropped += errs->dropped;
+	}
 	free(errs);
 	return db;
 }
@@ -91,31 +119,34 @@ static void config_free(struct config *c)
 }
 
 /* Policy + definitions, parsed beside the running ones. e resolves nDPI
- * names (read-only tables). NULL if anything is wrong. */
-static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsigned int gen)
+ * names (read-only tables). NULL if anything is wrong: why is in
+ * rep->errors, and in the log. */
+static struct config *config_load(struct daemon_ctx *d, struct engine *e, unsigned int gen,
+				  struct reload_report *rep)
 {
 	const char *dir = d->opts.apps_dir ? d->opts.apps_dir : d->main.apps_dir;
 	struct config *c = calloc(1, sizeof(*c));
-	struct policy_errors *errs = calloc(1, sizeof(*errs));
 	struct policy_catalog n = { NULL, policy_names_engine_proto, e };
 	struct policy_names names;
 
-	if (!c || !errs)
-		goto out_fail;
+	if (!c) {
+		report_add(&rep->errors, "out of memory");
+		return NULL;
+	}
 	c->gen = gen;
-	if (!(c->apps = config_apps(dir)))
+	if (!(c->apps = config_apps(dir, rep)))
 		goto out_fail;
 	n.apps = c->apps;
 	policy_names_init(&n, &names);
-	if (!(c->policy = policy_load(d->opts.config, &names, errs))) {
-		daemon_log_policy_errors(errs, LOG_ERR);
+	if (!(c->policy = policy_load(d->opts.config, &names, &rep->errors))) {
+		daemon_log_policy_errors(&rep->errors, LOG_ERR);
+		if (!rep->errors.count && !rep->errors.dropped)
+			report_add(&rep->errors, "%s: %s", d->opts.config, strerror(errno));
 		goto out_fail;
 	}
-	free(errs);
 	return c;
 
 out_fail:
-	free(errs);
 	config_free(c);
 	return NULL;
 }
@@ -218,79 +249,179 @@ static bool workers_at(struct daemon_ctx *d, unsigned int gen)
 	return true;
 }
 
-static void daemon_reload(struct daemon_ctx *d)
+/* Makes rep the answer to reload requests up to req, for the control
+ * socket, and has the io thread give it to those waiting. */
+static void daemon_reload_publish(struct daemon_ctx *d, unsigned int req, struct reload_report *rep)
 {
+	struct reload_report *old;
+
+	daemon_ctl_lock(d);
+	old = d->reload_last;
+	d->reload_last = rep;
+	d->reload_done = req;
+	daemon_ctl_unlock(d);
+	free(old);
+	if (d->mon)
+		monitor_wake(d->mon);
+}
+
+/* Loads the configuration again and swaps it in, or keeps the running one
+ * if anything is wrong; answers the control requests up to req. */
+static void daemon_reload(struct daemon_ctx *d, unsigned int req)
+{
+	struct reload_report *rep = calloc(1, sizeof(*rep));
 	struct config *old = d->cfg, *c;
 	struct nft_cfg nc;
 	unsigned int waited;
 
+	if (!rep) {
+		log_msg(LOG_ERR, "reload failed: out of memory; keeping the running policy");
+		daemon_reload_publish(d, req, NULL);
+		return;
+	}
 	pthread_mutex_lock(&d->w[0].lock);
-	c = config_load(d, d->w[0].e, old->gen + 1);
+	c = config_load(d, d->w[0].e, old->gen + 1, rep);
 	pthread_mutex_unlock(&d->w[0].lock);
 	if (!c) {
 		d->reload_errors++;
 		log_msg(LOG_ERR, "reload failed; keeping the running policy");
-		return;
+		goto out_publish;
 	}
 	daemon_nft_cfg(d, c->policy, &nc);
 	if (d->nft_installed && classes_changed(&nc, &d->nftcfg)) {
 		if (nft_install(d->nft, &nc) == 0)
 			d->nftcfg = nc;
-		else
+		else {
 			log_msg(LOG_ERR, "nftables: QoS classes not updated: %s", strerror(errno));
+			report_add(&rep->warnings, "nftables: QoS classes not updated: %s", strerror(errno));
+		}
 	}
 	__atomic_store_n(&d->cfg, c, __ATOMIC_RELEASE);
+	if (d->replay) {
+		/* the replay's one worker is this thread, between two packets */
+		pthread_mutex_lock(&d->w[0].lock);
+		worker_sync_config(&d->w[0]);
+		pthread_mutex_unlock(&d->w[0].lock);
+	}
 	for (waited = 0; !workers_at(d, c->gen) && waited < RELOAD_WAIT_MS; waited += 10)
 		usleep(10000);
 	d->reloads++;
+	rep->ok = true;
 	if (!workers_at(d, c->gen)) {
 		/* a worker still holds it: leaking beats a use after free */
 		log_msg(LOG_ERR, "reload: workers did not switch in time; old policy kept in memory");
-		return;
+		report_add(&rep->warnings, "workers did not switch in time; old policy kept in memory");
+		goto out_publish;
 	}
 	daemon_ctl_lock(d);
 	config_free(old);
 	daemon_ctl_unlock(d);
 	log_msg(LOG_NOTICE, "reloaded: %zu rules, %zu apps", c->policy->n_rules, apps_count(c->apps));
+out_publish:
+	daemon_reload_publish(d, req, rep);
+}
+
+/* What the main thread does with a signal (-1: none came) and with reload
+ * requests from the control socket, in the inline daemon's loop and
+ * between a replay's packets alike. true: exit. */
+static bool daemon_signal(struct daemon_ctx *d, int sig)
+{
+	unsigned int req = __atomic_load_n(&d->reload_req, __ATOMIC_ACQUIRE);
+
+	if (sig == SIGTERM || sig == SIGINT) {
+		log_msg(LOG_NOTICE, "signal %d: exiting", sig);
+		return true;
+	}
+	if (sig == SIGHUP || req != d->reload_seen) {
+		d->reload_seen = req;
+		daemon_reload(d, req);
+	}
+	if (sig == SIGUSR1)
+		daemon_stats_log(d);
+	return false;
 }
 
 /* ---- replay --------------------------------------------------------- */
 
+#define REPLAY_SIGNAL_PACKETS	256	/* packets between two looks at signals */
+#define REPLAY_TICK_US		250000	/* longest sleep between two looks (--pace) */
+
 struct replay {
+	struct daemon_ctx *d;
 	struct worker *w;
+	const sigset_t *sigs;
 	bool pace;
-	uint64_t first_ts, start;
+	bool stopped;			/* a signal ended it */
+	uint64_t first_ts, start;	/* us: the capture's first packet, the clock then */
+	unsigned int since_look;
 };
+
+static uint64_t replay_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Signals and reload requests, waiting at most us for a signal. true: stop. */
+static bool replay_look(struct replay *r, uint64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000u), (long)(us % 1000000u) * 1000 };
+
+	r->since_look = 0;
+	if (daemon_signal(r->d, sigtimedwait(r->sigs, NULL, &ts)))
+		r->stopped = true;
+	return r->stopped;
+}
+
+/* --pace: waits until the capture's time of ts_us comes, however long the
+ * gap (64-bit microseconds), taking signals meanwhile. true: stop. */
+static bool replay_pace(struct replay *r, uint64_t ts_us)
+{
+	uint64_t now = replay_clock_us(), due;
+
+	if (!r->first_ts) {
+		r->first_ts = ts_us;
+		r->start = now;
+		return false;
+	}
+	if (ts_us <= r->first_ts)
+		return false;
+	due = ts_us - r->first_ts > UINT64_MAX - r->start ? UINT64_MAX : r->start + (ts_us - r->first_ts);
+	while ((now = replay_clock_us()) < due)
+		if (replay_look(r, due - now < REPLAY_TICK_US ? due - now : REPLAY_TICK_US))
+			return true;
+	return false;
+}
 
 static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uint32_t caplen, uint64_t ts_us)
 {
 	struct replay *r = user;
 	struct worker_pkt wp = { lt, data, caplen, ts_us, NULL };
 
-	if (r->pace) {
-		uint64_t now = util_mono_ms() * 1000;
-
-		if (!r->first_ts) {
-			r->first_ts = ts_us;
-			r->start = now;
-		} else if (ts_us > r->first_ts && ts_us - r->first_ts > now - r->start) {
-			usleep((useconds_t)(ts_us - r->first_ts - (now - r->start)));
-		}
-	}
+	if (r->pace ? replay_pace(r, ts_us) :
+	    ++r->since_look >= REPLAY_SIGNAL_PACKETS && replay_look(r, 0))
+		return 1;
 	pthread_mutex_lock(&r->w->lock);	/* the control socket reads flows meanwhile */
 	r->w->st.replay_packets++;
 	worker_packet(r->w, &wp);
 	pthread_mutex_unlock(&r->w->lock);
-	return r->w->d->stop ? 1 : 0;
+	return 0;
 }
 
-static int daemon_replay(struct daemon_ctx *d)
+/* The capture through the daemon's one worker, on this thread, which takes
+ * signals as daemon_loop() does: SIGHUP and control requests reload,
+ * SIGTERM/SIGINT end the replay as its end would (the last events, the
+ * counters in the log, the sockets removed). */
+static int daemon_replay(struct daemon_ctx *d, const sigset_t *sigs)
 {
-	struct replay r = { .w = &d->w[0], .pace = d->opts.pace };
+	struct replay r = { .d = d, .w = &d->w[0], .sigs = sigs, .pace = d->opts.pace };
 	char err[512];
 	int ret;
 
 	worker_set_config(&d->w[0], d->cfg);
+	d->w[0].gen = d->cfg->gen;
 	/* the sockets live as long as the capture: clients can watch a replay */
 	if (daemon_ctl_start(d)) {
 		log_msg(LOG_WARNING, "replay without monitor and control sockets");
@@ -299,6 +430,9 @@ static int daemon_replay(struct daemon_ctx *d)
 	ret = pcapsrc_read(d->opts.replay, replay_packet, &r, err, sizeof(err));
 	if (ret)
 		log_msg(LOG_ERR, "%s", err);
+	else if (r.stopped)
+		log_msg(LOG_NOTICE, "replay stopped after %llu packets",
+			(unsigned long long)d->w[0].st.replay_packets);
 	pthread_mutex_lock(&d->w[0].lock);
 	engine_flush(d->w[0].e, FLOW_PURGE_SHUTDOWN);
 	pthread_mutex_unlock(&d->w[0].lock);
@@ -347,19 +481,14 @@ static void daemon_loop(struct daemon_ctx *d, const sigset_t *set)
 
 	while (!d->stop) {
 		sig = sigtimedwait(set, NULL, &tick);
-		if (sig == SIGTERM || sig == SIGINT) {
-			log_msg(LOG_NOTICE, "signal %d: exiting", sig);
+		if (daemon_signal(d, sig))
 			break;
-		}
-		if (sig == SIGHUP || __atomic_exchange_n(&d->reload_req, 0, __ATOMIC_ACQ_REL))
-			daemon_reload(d);
-		if (sig == SIGUSR1)
-			daemon_stats_log(d);
 	}
 }
 
 static int daemon_boot(struct daemon_ctx *d, struct policy **boot)
 {
+	struct reload_report *rep;
 	unsigned int i;
 
 	if (!(*boot = config_boot(d->opts.config)))
@@ -378,9 +507,10 @@ static int daemon_boot(struct daemon_ctx *d, struct policy **boot)
 	for (i = 0; i < d->n_workers; i++)
 		if (worker_init(d, &d->w[i], i))
 			return -1;
-	if (!(d->cfg = config_load(d, d->w[0].e, 1)))
-		return -1;
-	return 0;
+	rep = calloc(1, sizeof(*rep));
+	d->cfg = rep ? config_load(d, d->w[0].e, 1, rep) : NULL;
+	free(rep);
+	return d->cfg ? 0 : -1;
 }
 
 static int daemon_kernel_start(struct daemon_ctx *d)
@@ -408,6 +538,7 @@ static void daemon_fini(struct daemon_ctx *d, struct policy *boot)
 	for (i = 0; i < d->n_workers; i++)
 		worker_fini(&d->w[i]);
 	config_free(d->cfg);
+	free(d->reload_last);
 	policy_free(boot);
 }
 
@@ -435,16 +566,18 @@ int daemon_run(const struct daemon_opts *o)
 		ret = 0;
 		goto out_fini;
 	}
-	if (d->replay) {
-		ret = daemon_replay(d);
-		goto out_fini;
-	}
+	/* blocked before any thread starts, so that every thread inherits it
+	 * and the main thread takes them all, replay or not */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (d->replay) {
+		ret = daemon_replay(d, &set);
+		goto out_fini;
+	}
 	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_threads_start(d))
 		goto out_stop;
 	log_msg(LOG_NOTICE, "running: %u worker%s, budget %u packets, mark mask 0x%08x", d->n_workers,

@@ -159,13 +159,39 @@ static const uint8_t *local_mac(const struct flow *f, const struct flowstate *fs
 	return f->has_mac ? f->mac[l] : NULL;
 }
 
-/* ---- flows ---------------------------------------------------------- */
+/* ---- flows ----------------------------------------------------------
+ *
+ * The flow list is a walk in steps over every worker's table: a step
+ * copies at most FLOWS_STEP_ROWS flows under the worker's lock, which the
+ * packet path waits on, and writes them out after letting it go. cfg_lock
+ * is held for one step at a time, so the names the rows point at (the
+ * policy's, the catalog's, nDPI's) stay alive while they are written, and
+ * a reload is never held up by a client that reads slowly. The control
+ * reply is sent a part at a time while the walk goes on. */
+
+#define FLOWS_STEP_SLOTS	4096u		/* table slots looked at per step */
+#define FLOWS_STEP_ROWS		256u		/* flows copied per step */
+#define FLOWS_PART_BYTES	(64u * 1024u)	/* reply written per part */
+
+struct flow_row {
+	struct flow_key key;
+	uint8_t l;
+	bool has_mac, released;
+	uint8_t mac[6];
+	const char *proto, *app, *label;
+	struct flowevent_outcome out;
+	uint64_t first_seen, last_seen;
+	char host[FLOW_HOST_MAX];
+};
 
 struct flows_walk {
 	struct daemon_ctx *d;
 	struct worker *w;
 	const struct control_args *a;
-	yajl_gen g;
+	unsigned int worker;	/* where the walk is */
+	uint32_t pos;
+	unsigned int n;		/* rows of this step */
+	struct flow_row rows[FLOWS_STEP_ROWS];
 };
 
 static bool ctl_flow_wanted(const struct flows_walk *fw, const char *dev, const char *app, bool blocked)
@@ -179,65 +205,99 @@ static bool ctl_flow_wanted(const struct flows_walk *fw, const char *dev, const 
 	return fw->a->blocked < 0 || blocked == (fw->a->blocked != 0);
 }
 
-static int ctl_flow_json(void *user, struct flow *f)
+/* Under the worker's lock: a wanted flow becomes a row. */
+static int ctl_flow_take(void *user, struct flow *f)
 {
 	struct flows_walk *fw = user;
 	struct engine *e = fw->w->e;
 	const struct flowstate *fs = f->user;
-	uint8_t l = engine_local_side(e, f), o = (uint8_t)!l;
+	uint8_t l = engine_local_side(e, f);
 	const char *app = engine_app_tag(e, f);
 	const uint8_t *lm = local_mac(f, fs, l);
 	const struct apps_app *aa = f->app_id >= 0 ? apps_get(fw->d->cfg->apps, f->app_id) : NULL;
-	struct flowevent_outcome out;
-	yajl_gen g = fw->g;
+	struct flow_row *r = &fw->rows[fw->n];
 
-	worker_outcome(fw->w, fw->d->cfg->policy, f, fs, &out);
-	if (!ctl_flow_wanted(fw, out.device, app, out.blocked))
+	worker_outcome(fw->w, fw->d->cfg->policy, f, fs, &r->out);
+	if (!ctl_flow_wanted(fw, r->out.device, app, r->out.blocked))
 		return 0;
-	yajl_gen_map_open(g);
+	r->key = f->key;
+	r->l = l;
+	r->has_mac = lm != NULL;
 	if (lm)
-		json_kv_mac(g, "local_mac", lm);
-	json_kv_ip(g, "local_ip", f->key.family, f->key.addr[l]);
-	json_kv_int(g, "local_port", f->key.port[l]);
-	json_kv_ip(g, "other_ip", f->key.family, f->key.addr[o]);
-	json_kv_int(g, "other_port", f->key.port[o]);
-	json_kv_int(g, "ip_protocol", f->key.proto);
-	json_kv_str(g, "detected_protocol_name", engine_proto_name(e, f->proto_master));
-	json_kv_str(g, "detected_application_name", app ? app : "unknown");
-	json_kv_str(g, "app_label", aa ? aa->label : NULL);
-	json_kv_str(g, "host_server_name", f->host[0] ? f->host : NULL);
-	json_kv_str(g, "device", out.device);
-	json_kv_str(g, "rule", out.rule);
-	json_kv_str(g, "action", out.action);
-	json_kv_str(g, "class", out.class_name);
-	json_kv_bool(g, "released", fs && (fs->bits & fw->d->marks.released));
-	json_kv_int(g, "first_seen_at", (long long)f->first_seen);
-	json_kv_int(g, "last_seen_at", (long long)f->last_seen);
-	yajl_gen_map_close(g);
-	return 0;
+		memcpy(r->mac, lm, 6);
+	r->proto = engine_proto_name(e, f->proto_master);
+	r->app = app;
+	r->label = aa ? aa->label : NULL;
+	r->released = fs && (fs->bits & fw->d->marks.released);
+	r->first_seen = f->first_seen;
+	r->last_seen = f->last_seen;
+	memcpy(r->host, f->host, sizeof(r->host));
+	r->host[sizeof(r->host) - 1] = '\0';
+	return ++fw->n == FLOWS_STEP_ROWS;
 }
 
-/* One map per flow, into an array the caller opened. */
+static void ctl_flow_json(yajl_gen g, const struct flow_row *r)
+{
+	uint8_t l = r->l, o = (uint8_t)!l;
+
+	yajl_gen_map_open(g);
+	if (r->has_mac)
+		json_kv_mac(g, "local_mac", r->mac);
+	json_kv_ip(g, "local_ip", r->key.family, r->key.addr[l]);
+	json_kv_int(g, "local_port", r->key.port[l]);
+	json_kv_ip(g, "other_ip", r->key.family, r->key.addr[o]);
+	json_kv_int(g, "other_port", r->key.port[o]);
+	json_kv_int(g, "ip_protocol", r->key.proto);
+	json_kv_str(g, "detected_protocol_name", r->proto);
+	json_kv_str(g, "detected_application_name", r->app ? r->app : "unknown");
+	json_kv_str(g, "app_label", r->label);
+	json_kv_str(g, "host_server_name", r->host[0] ? r->host : NULL);
+	json_kv_str(g, "device", r->out.device);
+	json_kv_str(g, "rule", r->out.rule);
+	json_kv_str(g, "action", r->out.action);
+	json_kv_str(g, "class", r->out.class_name);
+	json_kv_bool(g, "released", r->released);
+	json_kv_int(g, "first_seen_at", (long long)r->first_seen);
+	json_kv_int(g, "last_seen_at", (long long)r->last_seen);
+	yajl_gen_map_close(g);
+}
+
+/* One step of the walk, its rows written into g; false once it is done. */
+static bool flows_step(struct flows_walk *fw, yajl_gen g)
+{
+	unsigned int i;
+	int more;
+
+	if (fw->worker >= fw->d->n_workers)
+		return false;
+	fw->w = &fw->d->w[fw->worker];
+	fw->n = 0;
+	daemon_ctl_lock(fw->d);
+	pthread_mutex_lock(&fw->w->lock);
+	more = engine_foreach_flow_step(fw->w->e, &fw->pos, FLOWS_STEP_SLOTS, ctl_flow_take, fw);
+	pthread_mutex_unlock(&fw->w->lock);
+	for (i = 0; i < fw->n; i++)
+		ctl_flow_json(g, &fw->rows[i]);
+	daemon_ctl_unlock(fw->d);
+	if (!more) {
+		fw->worker++;
+		fw->pos = 0;
+	}
+	return true;
+}
+
+/* One map per flow, into an array the caller opened (json_save). */
 static void flows_items(struct daemon_ctx *d, const struct control_args *a, yajl_gen g)
 {
-	struct flows_walk fw = { d, NULL, a, g };
-	unsigned int i;
+	struct flows_walk *fw = calloc(1, sizeof(*fw));
 
-	daemon_ctl_lock(d);
-	for (i = 0; i < d->n_workers; i++) {
-		fw.w = &d->w[i];
-		pthread_mutex_lock(&fw.w->lock);
-		engine_foreach_flow(fw.w->e, ctl_flow_json, &fw);
-		pthread_mutex_unlock(&fw.w->lock);
-	}
-	daemon_ctl_unlock(d);
-}
-
-static void flows_array(struct daemon_ctx *d, const struct control_args *a, yajl_gen g)
-{
-	yajl_gen_array_open(g);
-	flows_items(d, a, g);
-	yajl_gen_array_close(g);
+	if (!fw)
+		return;
+	fw->d = d;
+	fw->a = a;
+	while (flows_step(fw, g))
+		;
+	free(fw);
 }
 
 /* ---- apps ----------------------------------------------------------- */
@@ -317,43 +377,54 @@ struct device_row {
 	unsigned int flows;
 };
 
+/* The walk copies each flow's local side in steps, as the flow list does,
+ * and counts devices after letting the worker's lock go. */
 struct devices_walk {
 	struct daemon_ctx *d;
 	struct worker *w;
 	struct device_row *rows;
 	unsigned int n;
+	struct device_row seen[FLOWS_STEP_ROWS];
+	unsigned int n_seen;
 };
 
-/* One row per local device, by MAC when known, else by address. */
-static int device_count(void *user, struct flow *f)
+static int device_take(void *user, struct flow *f)
 {
 	struct devices_walk *dw = user;
 	const struct flowstate *fs = f->user;
 	uint8_t l = engine_local_side(dw->w->e, f);
 	const uint8_t *mac = local_mac(f, fs, l);
-	bool has_mac = mac != NULL;
+	struct device_row *r = &dw->seen[dw->n_seen];
+
+	r->has_mac = mac != NULL;
+	if (mac)
+		memcpy(r->mac, mac, 6);
+	r->family = f->key.family;
+	memcpy(r->addr, f->key.addr[l], 16);
+	return ++dw->n_seen == FLOWS_STEP_ROWS;
+}
+
+/* One row per local device, by MAC when known, else by address. */
+static void device_count(struct devices_walk *dw, const struct device_row *s)
+{
 	unsigned int i;
 
 	for (i = 0; i < dw->n; i++) {
 		struct device_row *r = &dw->rows[i];
 
-		if (has_mac ? r->has_mac && !memcmp(r->mac, mac, 6)
-			    : !r->has_mac && r->family == f->key.family && !memcmp(r->addr, f->key.addr[l], 16)) {
+		if (s->has_mac ? r->has_mac && !memcmp(r->mac, s->mac, 6)
+			       : !r->has_mac && r->family == s->family && !memcmp(r->addr, s->addr, 16)) {
 			r->flows++;
-			return 0;
+			return;
 		}
 	}
 	if (dw->n == DEVICES_MAX)
-		return 0;
-	dw->rows[dw->n] = (struct device_row){ .has_mac = has_mac, .family = f->key.family, .flows = 1,
-					       .name = policy_device_name(dw->d->cfg->policy, mac,
-									  f->key.family == 4 ? AF_INET : AF_INET6,
-									  f->key.addr[l]) };
-	if (has_mac)
-		memcpy(dw->rows[dw->n].mac, mac, 6);
-	memcpy(dw->rows[dw->n].addr, f->key.addr[l], 16);
+		return;
+	dw->rows[dw->n] = *s;
+	dw->rows[dw->n].flows = 1;
+	dw->rows[dw->n].name = policy_device_name(dw->d->cfg->policy, s->has_mac ? s->mac : NULL,
+						  s->family == 4 ? AF_INET : AF_INET6, s->addr);
 	dw->n++;
-	return 0;
 }
 
 static void device_json(yajl_gen g, const struct device_row *r)
@@ -369,27 +440,38 @@ static void device_json(yajl_gen g, const struct device_row *r)
 
 static int ctl_devices(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
 {
-	struct devices_walk dw = { ctx, NULL, calloc(DEVICES_MAX, sizeof(struct device_row)), 0 };
-	unsigned int i;
+	struct devices_walk *dw = calloc(1, sizeof(*dw));
+	unsigned int i, k;
+	uint32_t pos;
+	int more;
 
-	if (!dw.rows) {
+	if (!dw || !(dw->rows = calloc(DEVICES_MAX, sizeof(struct device_row)))) {
+		free(dw);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	daemon_ctl_lock(dw.d);
-	for (i = 0; i < dw.d->n_workers; i++) {
-		dw.w = &dw.d->w[i];
-		pthread_mutex_lock(&dw.w->lock);
-		engine_foreach_flow(dw.w->e, device_count, &dw);
-		pthread_mutex_unlock(&dw.w->lock);
+	dw->d = ctx;
+	daemon_ctl_lock(dw->d);
+	for (i = 0; i < dw->d->n_workers; i++) {
+		dw->w = &dw->d->w[i];
+		pos = 0;
+		do {
+			dw->n_seen = 0;
+			pthread_mutex_lock(&dw->w->lock);
+			more = engine_foreach_flow_step(dw->w->e, &pos, FLOWS_STEP_SLOTS, device_take, dw);
+			pthread_mutex_unlock(&dw->w->lock);
+			for (k = 0; k < dw->n_seen; k++)
+				device_count(dw, &dw->seen[k]);
+		} while (more);
 	}
 	json_key(g, "devices");
 	yajl_gen_array_open(g);
-	for (i = 0; i < dw.n; i++)
-		device_json(g, &dw.rows[i]);
+	for (i = 0; i < dw->n; i++)
+		device_json(g, &dw->rows[i]);
 	yajl_gen_array_close(g);
-	daemon_ctl_unlock(dw.d);
-	free(dw.rows);
+	daemon_ctl_unlock(dw->d);
+	free(dw->rows);
+	free(dw);
 	return 0;
 }
 
@@ -534,20 +616,91 @@ static int ctl_status(void *ctx, const struct control_args *a, yajl_gen g, char 
 	return 0;
 }
 
-static int ctl_flows(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
+/* The flows reply, a step of the walk after another until a part is
+ * FLOWS_PART_BYTES long. */
+static int ctl_flows(void *ctx, const struct control_args *a, void **cursor, yajl_gen g, char *err,
+		     size_t errlen)
 {
-	json_key(g, "flows");
-	flows_array(ctx, a, g);
-	return 0;
+	struct flows_walk *fw = *cursor;
+	const unsigned char *buf;
+	size_t len = 0;
+
+	if (!fw) {
+		if (!(fw = *cursor = calloc(1, sizeof(*fw)))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		fw->d = ctx;
+		json_key(g, "flows");
+		yajl_gen_array_open(g);
+	}
+	fw->a = a;
+	while (len < FLOWS_PART_BYTES && flows_step(fw, g))
+		yajl_gen_get_buf(g, &buf, &len);
+	if (fw->worker < fw->d->n_workers)
+		return CONTROL_MORE;
+	yajl_gen_array_close(g);
+	return CONTROL_DONE;
 }
 
-static int ctl_reload(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
+static void ctl_reload_list(yajl_gen g, const char *key, const struct policy_errors *l,
+			    const char *more)
+{
+	unsigned int i;
+	char buf[64];
+
+	json_key(g, key);
+	yajl_gen_array_open(g);
+	for (i = 0; i < l->count; i++)
+		json_cstr(g, l->msg[i]);
+	if (l->dropped) {
+		snprintf(buf, sizeof(buf), "... and %u more %s", l->dropped, more);
+		json_cstr(g, buf);
+	}
+	yajl_gen_array_close(g);
+}
+
+/* The reload's answer once the main thread has tried it: it asks, then
+ * waits for a reload that began after the request. */
+static int ctl_reload(void *ctx, const struct control_args *a, void **cursor, yajl_gen g, char *err,
+		      size_t errlen)
 {
 	struct daemon_ctx *d = ctx;
+	unsigned int *req = *cursor;
+	const struct reload_report *rep;
 
-	__atomic_store_n(&d->reload_req, 1, __ATOMIC_RELEASE);
-	json_kv_bool(g, "reload", 1);
-	return 0;
+	if (!req) {
+		if (!(req = *cursor = malloc(sizeof(*req)))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		*req = __atomic_add_fetch(&d->reload_req, 1, __ATOMIC_ACQ_REL);
+		return CONTROL_WAIT;
+	}
+	daemon_ctl_lock(d);
+	if ((int)(d->reload_done - *req) < 0) {
+		daemon_ctl_unlock(d);
+		return CONTROL_WAIT;
+	}
+	rep = d->reload_last;
+	json_kv_bool(g, "reload", rep && rep->ok);
+	if (rep && !rep->ok)
+		ctl_reload_list(g, "errors", &rep->errors, "errors");
+	if (!rep) {
+		json_key(g, "errors");
+		yajl_gen_array_open(g);
+		json_cstr(g, "out of memory");
+		yajl_gen_array_close(g);
+	}
+	if (rep && (rep->warnings.count || rep->warnings.dropped))
+		ctl_reload_list(g, "warnings", &rep->warnings, "warnings");
+	daemon_ctl_unlock(d);
+	return CONTROL_DONE;
+}
+
+static void ctl_cursor_free(void *ctx, void *cursor)
+{
+	free(cursor);
 }
 
 static int ctl_apps(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen)
@@ -602,9 +755,11 @@ int daemon_ctl_start(struct daemon_ctx *d)
 {
 	static const struct monitor_ops mops = { ctl_mon_definitions, ctl_mon_status, ctl_mon_flows };
 	struct control_ops cops = { .fn = {
-		[CONTROL_STATUS] = ctl_status, [CONTROL_FLOWS] = ctl_flows, [CONTROL_RELOAD] = ctl_reload,
+		[CONTROL_STATUS] = ctl_status,
 		[CONTROL_APPS] = ctl_apps, [CONTROL_DEVICES] = ctl_devices,
-		[CONTROL_APPS_LOOKUP] = ctl_apps_lookup, [CONTROL_POLICY_TEST] = ctl_policy_test } };
+		[CONTROL_APPS_LOOKUP] = ctl_apps_lookup, [CONTROL_POLICY_TEST] = ctl_policy_test },
+		.part = { [CONTROL_FLOWS] = ctl_flows, [CONTROL_RELOAD] = ctl_reload },
+		.cursor_free = ctl_cursor_free };
 	struct monitor_cfg mc;
 	size_t i;
 

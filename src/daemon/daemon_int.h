@@ -39,6 +39,14 @@ struct config {
 	unsigned int gen;
 };
 
+/* What a reload did, for the control socket's answer: errors when it
+ * failed (the running configuration stays), what it skipped or could not
+ * apply when it went through. */
+struct reload_report {
+	bool ok;
+	struct policy_errors errors, warnings;
+};
+
 struct worker_stats {
 	uint64_t not_ip;	/* accepted without inspection: not decodable */
 	uint64_t events_dropped;
@@ -93,7 +101,10 @@ struct daemon_ctx {
 	struct worker w[DAEMON_WORKERS_MAX];
 	unsigned int n_workers;
 	volatile sig_atomic_t stop;
-	int reload_req;			/* set by control (atomic) */
+	unsigned int reload_req;	/* reloads asked by control: a count (atomic) */
+	unsigned int reload_seen;	/* main thread: the count its last reload answered */
+	unsigned int reload_done;	/* the same, for control (cfg_lock) */
+	struct reload_report *reload_last;	/* the last reload's (cfg_lock) */
 	uint64_t start_ms;
 	uint64_t reloads, reload_errors;
 	pthread_mutex_t cfg_lock;	/* io thread reading cfg vs. reload freeing it */
@@ -104,6 +115,9 @@ int worker_init(struct daemon_ctx *d, struct worker *w, unsigned int idx);
 int worker_open(struct worker *w);
 void worker_fini(struct worker *w);
 void worker_set_config(struct worker *w, const struct config *c);
+/* Switches to the daemon's current configuration if it changed, re-evaluates
+ * the flows, acknowledges (the worker's own thread, or replay's). */
+void worker_sync_config(struct worker *w);
 void *worker_main(void *arg);	/* the thread of an NFQUEUE worker */
 /* Everything that happens to one packet, whatever its source (NFQUEUE, a
  * replayed capture): the engine, the policy outcome, the unknown-flow

@@ -256,7 +256,7 @@ void worker_set_config(struct worker *w, const struct config *c)
 
 /* Picks up a new configuration: the worker switches, re-evaluates its
  * flows, then acknowledges so the old one can be freed. */
-static void worker_sync_config(struct worker *w)
+void worker_sync_config(struct worker *w)
 {
 	struct config *c = __atomic_load_n(&w->d->cfg, __ATOMIC_ACQUIRE);
 

@@ -294,48 +294,220 @@ out_free_gen:
 	return s;
 }
 
-static char *control_handle_text(struct control *c, const char *text, size_t *out_len, char *err,
-				 size_t errlen)
+/* A reply being written: the request it answers (its arguments point into
+ * the parsed tree), and either the whole reply or the state of one written
+ * in parts. */
+struct control_reply {
+	struct control *c;
+	int method;
+	yajl_val root;
+	struct control_args a;
+	char *whole;			/* written at once, or an error */
+	size_t whole_len;
+	void *cursor;			/* the part method's */
+	yajl_gen g;			/* parts: written here, handed out, cleared */
+	yajl_handle check;		/* parses every part back */
+	size_t checked;			/* bytes of g already parsed back */
+	bool handed;			/* g's bytes were handed out: clear before more */
+	bool started;			/* bytes were handed out: no error reply now */
+	bool done;
+};
+
+/* Parses and checks the request into r; -1 with err if it is refused. */
+static int control_req_take(struct control_reply *r, const char *req, size_t len, char *err,
+			    size_t errlen)
 {
 	char perr[128];
-	struct control_args a;
-	yajl_val root, args;
-	char *reply = NULL;
-	int method;
+	yajl_val args;
+	char *text;
 
-	root = yajl_tree_parse(text, perr, sizeof(perr));
-	if (!root) {
+	while (len && (req[len - 1] == '\n' || req[len - 1] == '\r'))
+		len--;
+	if (len > CONTROL_REQ_MAX) {
+		snprintf(err, errlen, "request too large");
+		return -1;
+	}
+	if (memchr(req, '\0', len)) {
+		snprintf(err, errlen, "request contains a NUL byte");
+		return -1;
+	}
+	if (!(text = malloc(len + 1))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(text, req, len);
+	text[len] = '\0';
+	r->root = yajl_tree_parse(text, perr, sizeof(perr));
+	free(text);
+	if (!r->root) {
 		snprintf(err, errlen, "malformed JSON");
+		return -1;
+	}
+	if (control_req_parse(r->root, &r->method, &args, err, errlen))
+		return -1;
+	return control_args_parse(r->method, args, &r->a, err, errlen);
+}
+
+/* A reply in parts: its generator, with the reply map open, and the parser
+ * that reads the parts back. */
+static int control_parts_open(struct control_reply *r, char *err, size_t errlen)
+{
+	r->g = control_gen_new();
+	r->check = yajl_alloc(NULL, NULL, NULL);
+	if (!r->g || !r->check) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	yajl_gen_map_open(r->g);
+	return 0;
+}
+
+struct control_reply *control_begin(struct control *c, const char *req, size_t len)
+{
+	char err[CONTROL_ERR_MAX] = "";
+	struct control_reply *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->c = c;
+	c->st.requests++;
+	if (control_req_take(r, req, len, err, sizeof(err)) == 0) {
+		if (c->ops.part[r->method] && control_parts_open(r, err, sizeof(err)) == 0)
+			return r;
+		if (!c->ops.part[r->method])
+			r->whole = control_dispatch(c, r->method, &r->a, &r->whole_len, err,
+						    sizeof(err));
+	}
+	if (!r->whole) {
+		c->st.errors++;
+		r->whole = control_error(err[0] ? err : "request failed", &r->whole_len);
+	}
+	if (!r->whole) {
+		control_reply_free(r);
 		return NULL;
 	}
-	if (control_req_parse(root, &method, &args, err, errlen) == 0 &&
-	    control_args_parse(method, args, &a, err, errlen) == 0)
-		reply = control_dispatch(c, method, &a, out_len, err, errlen);
-	yajl_tree_free(root);
-	return reply;
+	return r;
+}
+
+/* The reply becomes {"error":err}, if nothing was handed out yet. */
+static int control_part_failed(struct control_reply *r, const char *err,
+			       const unsigned char **buf, size_t *len)
+{
+	if (r->started)
+		return -1;
+	r->c->st.errors++;
+	if (!(r->whole = control_error(err, &r->whole_len)))
+		return -1;
+	*buf = (const unsigned char *)r->whole;
+	*len = r->whole_len;
+	r->done = true;
+	return CONTROL_DONE;
+}
+
+static int control_part(struct control_reply *r, const unsigned char **buf, size_t *len)
+{
+	const char *name = control_methods[r->method].name;
+	char err[CONTROL_ERR_MAX] = "";
+	int rc;
+
+	if (r->handed) {
+		yajl_gen_clear(r->g);
+		r->checked = 0;
+		r->handed = false;
+	}
+	rc = r->c->ops.part[r->method](r->c->ctx, &r->a, &r->cursor, r->g, err, sizeof(err));
+	if (rc < 0 || rc > CONTROL_WAIT)
+		return control_part_failed(r, err[0] ? err : "request failed", buf, len);
+	if ((rc == CONTROL_DONE && yajl_gen_map_close(r->g) != yajl_gen_status_ok) ||
+	    yajl_gen_get_buf(r->g, buf, len) != yajl_gen_status_ok ||
+	    (*len > r->checked && yajl_parse(r->check, *buf + r->checked, *len - r->checked) !=
+	     yajl_status_ok) ||
+	    (rc == CONTROL_DONE && yajl_complete_parse(r->check) != yajl_status_ok)) {
+		snprintf(err, sizeof(err), "internal error: %s produced malformed JSON", name);
+		return control_part_failed(r, err, buf, len);
+	}
+	r->checked = *len;
+	if (rc == CONTROL_WAIT || !*len) {
+		/* what it wrote waits in g for the next part */
+		*len = 0;
+		return rc == CONTROL_DONE ? CONTROL_MORE : rc;
+	}
+	r->handed = r->started = true;
+	r->done = rc == CONTROL_DONE;
+	return rc;
+}
+
+int control_next(struct control_reply *r, const unsigned char **buf, size_t *len)
+{
+	*len = 0;
+	if (r->done)
+		return CONTROL_DONE;
+	if (r->whole) {
+		*buf = (const unsigned char *)r->whole;
+		*len = r->whole_len;
+		r->done = true;
+		return CONTROL_DONE;
+	}
+	return control_part(r, buf, len);
+}
+
+void control_reply_free(struct control_reply *r)
+{
+	if (!r)
+		return;
+	if (r->cursor && r->c->ops.cursor_free)
+		r->c->ops.cursor_free(r->c->ctx, r->cursor);
+	if (r->g)
+		yajl_gen_free(r->g);
+	if (r->check)
+		yajl_free(r->check);
+	yajl_tree_free(r->root);
+	free(r->whole);
+	free(r);
+}
+
+/* Appends n bytes to *s (doubling); -1 when out of memory. */
+static int control_append(char **s, size_t *used, size_t *cap, const unsigned char *p, size_t n)
+{
+	char *q;
+
+	if (*used + n + 1 > *cap) {
+		size_t nc = *cap ? *cap * 2 : 4096;
+
+		while (nc < *used + n + 1)
+			nc *= 2;
+		if (!(q = realloc(*s, nc)))
+			return -1;
+		*s = q;
+		*cap = nc;
+	}
+	memcpy(*s + *used, p, n);
+	*used += n;
+	(*s)[*used] = '\0';
+	return 0;
 }
 
 char *control_handle(struct control *c, const char *req, size_t len, size_t *out_len)
 {
-	char err[CONTROL_ERR_MAX] = "";
-	char *text, *reply = NULL;
+	struct control_reply *r = control_begin(c, req, len);
+	const unsigned char *buf;
+	size_t n, used = 0, cap = 0;
+	char *s = NULL;
+	int rc;
 
-	c->st.requests++;
-	while (len && (req[len - 1] == '\n' || req[len - 1] == '\r'))
-		len--;
-	if (len > CONTROL_REQ_MAX)
-		snprintf(err, sizeof(err), "request too large");
-	else if (memchr(req, '\0', len))
-		snprintf(err, sizeof(err), "request contains a NUL byte");
-	else if ((text = malloc(len + 1))) {
-		memcpy(text, req, len);
-		text[len] = '\0';
-		reply = control_handle_text(c, text, out_len, err, sizeof(err));
-		free(text);
-	} else
-		snprintf(err, sizeof(err), "out of memory");
-	if (reply)
-		return reply;
+	if (!r)
+		return NULL;
+	do {
+		rc = control_next(r, &buf, &n);
+		if (rc >= 0 && rc != CONTROL_WAIT && control_append(&s, &used, &cap, buf, n) < 0)
+			rc = -1;
+	} while (rc == CONTROL_MORE);
+	control_reply_free(r);
+	if (rc == CONTROL_DONE && s) {
+		*out_len = used;
+		return s;
+	}
+	free(s);
 	c->st.errors++;
-	return control_error(err[0] ? err : "request failed", out_len);
+	return control_error(rc == CONTROL_WAIT ? "reply not ready" : "request failed", out_len);
 }

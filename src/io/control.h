@@ -50,8 +50,29 @@ struct control_args {
 typedef int (*control_fn)(void *ctx, const struct control_args *a, yajl_gen g, char *err,
 			  size_t errlen);
 
+/* What a reply written in parts says after each part. */
+enum control_step {
+	CONTROL_DONE,		/* the reply is complete */
+	CONTROL_MORE,		/* a part was written; call again once it is sent */
+	CONTROL_WAIT,		/* nothing to write yet (a reload under way): call again later */
+};
+
+/* A method whose reply is written in parts, in place of a control_fn: the
+ * flows of a large table, one step of it at a time, so that no lock is
+ * held and no reply is built whole while the client waits; a reload's
+ * result, once the main thread has tried it. Called first with *cursor
+ * NULL, then with whatever it left there, it writes the next members into
+ * the open reply map and returns a control_step, or -1 with a message in
+ * err (the reply becomes {"error":err} if nothing was sent yet, else the
+ * connection is closed). Its cursor is given to cursor_free when the reply
+ * ends or is abandoned (the client went away). */
+typedef int (*control_part_fn)(void *ctx, const struct control_args *a, void **cursor, yajl_gen g,
+			       char *err, size_t errlen);
+
 struct control_ops {
-	control_fn fn[__CONTROL_MAX];	/* NULL: answered "not supported" */
+	control_fn fn[__CONTROL_MAX];	/* NULL (and no part): answered "not supported" */
+	control_part_fn part[__CONTROL_MAX];	/* instead of fn: the reply in parts */
+	void (*cursor_free)(void *ctx, void *cursor);
 };
 
 struct control;
@@ -60,10 +81,35 @@ struct control;
 struct control *control_new(const struct control_ops *ops, void *ctx);
 void control_free(struct control *c);
 
+struct control_reply;
+
 /**
- * control_handle - answer one request (@req need not be NUL-terminated;
- * a trailing newline is allowed). Returns a malloc'd reply of *@len bytes,
- * one JSON object without newline, or NULL only on allocation failure.
+ * control_begin - take one request (@req need not be NUL-terminated; a
+ * trailing newline is allowed) and start its reply, to be taken with
+ * control_next(). NULL only on allocation failure.
+ */
+struct control_reply *control_begin(struct control *c, const char *req, size_t len);
+
+/**
+ * control_next - the next bytes of a reply, in *@buf (valid until the next
+ * call or control_reply_free()). Returns CONTROL_MORE (bytes given, more
+ * follow), CONTROL_WAIT (nothing yet: call again later), CONTROL_DONE (the
+ * last bytes given: the reply is one JSON object, without newline), or -1
+ * when a reply already under way cannot be finished (the transport closes
+ * the connection). Every part is parsed back before it is given: a client
+ * never receives bytes that are not the prefix of one valid JSON object.
+ */
+int control_next(struct control_reply *r, const unsigned char **buf, size_t *len);
+
+/** control_reply_free - end a reply, finished or not; NULL is fine */
+void control_reply_free(struct control_reply *r);
+
+/**
+ * control_handle - answer one request whole: control_begin() and every
+ * control_next(). Returns a malloc'd reply of *@len bytes, one JSON object
+ * without newline, or NULL only on allocation failure. A reply that would
+ * wait is answered with an error: this is for methods that never wait
+ * (tests, fuzzing).
  */
 char *control_handle(struct control *c, const char *req, size_t len, size_t *out_len);
 

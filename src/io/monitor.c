@@ -13,19 +13,29 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "control.h"
 #include "json.h"
 #include "monitor_int.h"
+#include "util.h"
 
 #define MON_BATCH	256	/* events per loop turn, so timers and accepts run */
 #define MON_EPOLL_MAX	64
 #define MON_READ_CHUNK	4096
-#define MON_CONTROL_OUT_MAX (256u * 1024u * 1024u)	/* bytes of replies queued */
+/* A control connection holds one reply, or one part of a reply, at a time
+ * (control.h): this bounds a single reply, not a queue. */
+#define MON_CONTROL_OUT_MAX (64u * 1024u * 1024u)
+#define MON_CONTROL_KEEP (64u * 1024u)	/* buffer kept by a connection between replies */
+#define MON_CONTROL_BURST 4		/* requests or reply parts per connection and turn */
+#define MON_IN_MIN	4096u		/* first request buffer; doubles up to a whole line */
+#define MON_IN_MAX	(CONTROL_REQ_MAX + 1u)	/* the longest line and its newline */
+#define MON_SWEEP_MS	1000		/* how often idle and stalled clients are looked for */
 
 uint64_t mon_now_ms(void)
 {
@@ -78,20 +88,27 @@ static void mon_client_close(struct monitor *m, struct mon_client *c)
 	close(c->ep.fd);
 	free(c->out);
 	free(c->in);
+	control_reply_free(c->reply);
 	if (!c->control)
 		atomic_fetch_sub_explicit(&m->cnt.clients, 1, memory_order_relaxed);
 	memset(c, 0, sizeof(*c));
 	c->ep.fd = -1;
 }
 
-static void mon_client_arm(struct monitor *m, struct mon_client *c, bool want_out)
+static void mon_client_arm(struct monitor *m, struct mon_client *c, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = &c->ep };
+	struct epoll_event ev = { .events = events, .data.ptr = &c->ep };
 
-	if (c->want_out == want_out)
+	if (c->armed == events)
 		return;
-	c->want_out = want_out;
+	c->armed = events;
 	epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->ep.fd, &ev);
+}
+
+/* A stream client always reads (junk, or its end); it writes when it can. */
+static void mon_stream_arm(struct monitor *m, struct mon_client *c)
+{
+	mon_client_arm(m, c, EPOLLIN | (c->len ? EPOLLOUT : 0));
 }
 
 /* Writes what the socket takes now; -1 if the client is gone. */
@@ -108,16 +125,19 @@ static int mon_client_flush(struct monitor *m, struct mon_client *c)
 			return -1;
 		c->off += (size_t)n;
 		c->len -= (size_t)n;
+		if (c->control)
+			c->progress_ms = m->clock_ms();
 		CNT_ADD(m, bytes_sent, (uint64_t)n);
 	}
 	if (!c->len)
 		c->off = 0;
-	mon_client_arm(m, c, c->len > 0);
 	return 0;
 }
 
 /* Makes room for n more bytes: compacts, and grows only when allowed (the
- * one-time greeting, control replies). -1 if it does not fit. */
+ * one-time greeting, control replies), doubling so that a reply written
+ * in many appends is copied a bounded number of times. -1 if it does not
+ * fit. */
 static int mon_client_room(struct mon_client *c, size_t n, bool grow)
 {
 	uint8_t *p;
@@ -133,13 +153,24 @@ static int mon_client_room(struct mon_client *c, size_t n, bool grow)
 		return 0;
 	if (!grow || c->len + n > MON_CONTROL_OUT_MAX)
 		return -1;
-	cap = c->len + n;
+	cap = c->cap ? c->cap * 2 : MON_READ_CHUNK;
+	while (cap < c->len + n)
+		cap *= 2;
+	if (cap > MON_CONTROL_OUT_MAX)
+		cap = MON_CONTROL_OUT_MAX;
 	p = realloc(c->out, cap);
 	if (!p)
 		return -1;
 	c->out = p;
 	c->cap = cap;
 	return 0;
+}
+
+/* Appends n bytes as they are (no room check). */
+static void mon_client_put(struct mon_client *c, const void *p, size_t n)
+{
+	memcpy(c->out + c->off + c->len, p, n);
+	c->len += n;
 }
 
 /* Appends one framed message. A stream client whose buffer is still full
@@ -155,10 +186,17 @@ static int mon_client_send(struct monitor *m, struct mon_client *c, const void *
 		if (mon_client_flush(m, c) < 0 || mon_client_room(c, need, grow) < 0)
 			return -1;
 	}
-	memcpy(c->out + c->off + c->len, hdr, hl);
-	memcpy(c->out + c->off + c->len + hl, msg, len);
-	c->out[c->off + c->len + hl + len] = '\n';
-	c->len += need;
+	mon_client_put(c, hdr, hl);
+	mon_client_put(c, msg, len);
+	mon_client_put(c, "\n", 1);
+	return 0;
+}
+
+static int mon_stream_flush(struct monitor *m, struct mon_client *c)
+{
+	if (mon_client_flush(m, c) < 0)
+		return -1;
+	mon_stream_arm(m, c);
 	return 0;
 }
 
@@ -171,6 +209,106 @@ static struct mon_client *mon_client_slot(struct monitor *m, bool control)
 		if (!m->clients[i].in_use)
 			return &m->clients[i];
 	return NULL;
+}
+
+/* ---- idle and stalled clients ---- */
+
+/* Looks at what a stream client's socket holds unread: the client stalls
+ * from the moment bytes wait until that amount goes down (sends only make
+ * it grow, so a drop means the peer read). For Unix sockets the kernel
+ * counts buffer memory rather than bytes, hence no finer arithmetic. */
+static void mon_stream_look(struct mon_client *c, uint64_t now)
+{
+	int outq = 0;
+
+	if (ioctl(c->ep.fd, SIOCOUTQ, &outq) < 0)
+		outq = 0;
+	if (!outq && !c->len)
+		c->stall_ms = 0;
+	else if (!c->stall_ms || outq < c->outq)
+		c->stall_ms = now;
+	c->outq = outq;
+}
+
+/* The stream client stalled longest, at least MONITOR_EVICT_MIN_MS. */
+static struct mon_client *mon_stream_victim(struct monitor *m, uint64_t now)
+{
+	struct mon_client *v = NULL;
+	unsigned i;
+
+	for (i = 0; i < m->cfg.max_clients; i++) {
+		struct mon_client *c = &m->clients[i];
+
+		if (!c->in_use)
+			continue;
+		mon_stream_look(c, now);
+		if (c->stall_ms && now - c->stall_ms >= MONITOR_EVICT_MIN_MS &&
+		    (!v || c->stall_ms < v->stall_ms))
+			v = c;
+	}
+	return v;
+}
+
+/* The control connection that made no progress for longest; one whose
+ * reply waits for the daemon is not taken. */
+static struct mon_client *mon_control_victim(struct monitor *m)
+{
+	struct mon_client *v = NULL;
+	unsigned i;
+
+	for (i = m->cfg.max_clients; i < m->n_slots; i++) {
+		struct mon_client *c = &m->clients[i];
+
+		if (c->in_use && !c->waiting && (!v || c->progress_ms < v->progress_ms))
+			v = c;
+	}
+	return v;
+}
+
+/* A free slot for a new client, made by closing the idlest one if all are
+ * taken (counted); NULL if none may go. */
+static struct mon_client *mon_client_make_room(struct monitor *m, bool control)
+{
+	struct mon_client *c = mon_client_slot(m, control);
+
+	if (c)
+		return c;
+	c = control ? mon_control_victim(m) : mon_stream_victim(m, m->clock_ms());
+	if (!c)
+		return NULL;
+	CNT_ADD(m, control_dropped, control);
+	CNT_ADD(m, clients_stalled, !control);
+	mon_client_close(m, c);
+	return c;
+}
+
+/* Every MON_SWEEP_MS: closes control connections idle for
+ * MONITOR_CONTROL_IDLE_MS and stream clients stalled for
+ * MONITOR_STREAM_STALL_MS, so that slots free themselves. */
+static void mon_sweep(struct monitor *m)
+{
+	uint64_t now = m->clock_ms();
+	unsigned i;
+
+	if (now - m->swept_ms < MON_SWEEP_MS)
+		return;
+	m->swept_ms = now;
+	for (i = 0; i < m->n_slots; i++) {
+		struct mon_client *c = &m->clients[i];
+
+		if (!c->in_use)
+			continue;
+		if (c->control && !c->waiting && now - c->progress_ms >= MONITOR_CONTROL_IDLE_MS) {
+			CNT_ADD(m, control_dropped, 1);
+			mon_client_close(m, c);
+		} else if (!c->control) {
+			mon_stream_look(c, now);
+			if (c->stall_ms && now - c->stall_ms >= MONITOR_STREAM_STALL_MS) {
+				CNT_ADD(m, clients_stalled, 1);
+				mon_client_close(m, c);
+			}
+		}
+	}
 }
 
 /* ---- messages built on the io thread ---- */
@@ -241,7 +379,7 @@ static void mon_accept(struct monitor *m, struct mon_listener *l)
 		close(fd);
 		return;
 	}
-	c = mon_client_slot(m, l->control);
+	c = mon_client_make_room(m, l->control);
 	if (!c) {
 		close(fd);
 		CNT_ADD(m, clients_rejected, !l->control);
@@ -249,7 +387,8 @@ static void mon_accept(struct monitor *m, struct mon_listener *l)
 		return;
 	}
 	*c = (struct mon_client){ .ep = { EP_CLIENT, fd }, .framing = l->framing,
-				  .control = l->control, .in_use = true };
+				  .control = l->control, .in_use = true, .armed = EPOLLIN,
+				  .progress_ms = m->clock_ms() };
 	c->cap = l->control ? 0 : m->cfg.client_buf;
 	c->out = c->cap ? malloc(c->cap) : NULL;
 	ev.data.ptr = &c->ep;
@@ -257,13 +396,15 @@ static void mon_accept(struct monitor *m, struct mon_listener *l)
 		free(c->out);
 		close(fd);
 		memset(c, 0, sizeof(*c));
+		c->ep.fd = -1;
 		return;
 	}
 	if (l->control)
 		return;
 	CNT_ADD(m, clients, 1);
 	CNT_ADD(m, clients_total, 1);
-	if (mon_greet(m, c) < 0 || mon_client_flush(m, c) < 0)
+	c->stall_ms = c->progress_ms;	/* the greeting waits to be read */
+	if (mon_greet(m, c) < 0 || mon_stream_flush(m, c) < 0)
 		mon_client_close(m, c);
 }
 
@@ -290,7 +431,7 @@ static void mon_flush_all(struct monitor *m)
 
 	for (i = 0; i < m->cfg.max_clients; i++)
 		if (m->clients[i].in_use && m->clients[i].len &&
-		    mon_client_flush(m, &m->clients[i]) < 0)
+		    mon_stream_flush(m, &m->clients[i]) < 0)
 			mon_client_close(m, &m->clients[i]);
 }
 
@@ -313,69 +454,178 @@ static unsigned mon_drain(struct monitor *m)
 	return n;
 }
 
-/* ---- control connections ---- */
+/* ---- control connections ----
+ *
+ * One reply at a time: the next request is taken only when the reply
+ * before it has been handed to the socket whole, and the socket is read
+ * only when no request waits, so a client that sends and never reads
+ * fills its own socket buffers and then waits; the daemon holds one reply
+ * (or one part of a large one) and at most one request line for it. A peer
+ * that has closed its end gets nothing more. */
 
-static void mon_control_line(struct monitor *m, struct mon_client *c, const char *line, size_t len)
-{
-	size_t rlen = 0;
-	char *reply;
-
-	CNT_ADD(m, control_requests, 1);
-	if (m->cfg.control)
-		reply = control_handle(m->cfg.control, line, len, &rlen);
-	else
-		reply = control_error("control is not available", &rlen);
-	if (!reply || mon_client_send(m, c, reply, rlen, true) < 0)
-		c->close_after_flush = true;
-	free(reply);
-}
-
-/* Answers every complete line in the input buffer. A line longer than
- * CONTROL_REQ_MAX is answered with an error and the connection closed. */
-static void mon_control_input(struct monitor *m, struct mon_client *c)
-{
-	char *nl;
-
-	while ((nl = memchr(c->in, '\n', c->in_len))) {
-		size_t ll = (size_t)(nl - c->in);
-
-		mon_control_line(m, c, c->in, ll);
-		memmove(c->in, nl + 1, c->in_len - ll - 1);
-		c->in_len -= ll + 1;
-	}
-	if (c->in_len > CONTROL_REQ_MAX) {
-		size_t rlen;
-		char *reply = control_error("request too large", &rlen);
-
-		if (reply)
-			mon_client_send(m, c, reply, rlen, true);
-		free(reply);
-		c->in_len = 0;
-		c->close_after_flush = true;
-	}
-}
-
+/* Reads what fits of the next requests: the buffer starts small and
+ * doubles up to one whole line. 0, or -1 on a socket error. */
 static int mon_control_read(struct monitor *m, struct mon_client *c)
 {
 	ssize_t n;
+	char *p;
 
-	if (!c->in && !(c->in = malloc(CONTROL_REQ_MAX + 2)))
+	if (c->in_off) {
+		memmove(c->in, c->in + c->in_off, c->in_len);
+		c->in_off = 0;
+	}
+	if (c->in_len == c->in_cap && c->in_cap < MON_IN_MAX) {
+		size_t cap = c->in_cap ? c->in_cap * 2 : MON_IN_MIN;
+
+		if (cap > MON_IN_MAX)
+			cap = MON_IN_MAX;
+		if (!(p = realloc(c->in, cap)))
+			return -1;
+		c->in = p;
+		c->in_cap = cap;
+	}
+	n = recv(c->ep.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		c->eof = true;
+	c->in_len += (size_t)n;
+	return 0;
+}
+
+/* Appends a reply's bytes (and its newline when it is complete). */
+static int mon_control_put(struct mon_client *c, const unsigned char *buf, size_t len, bool done)
+{
+	if (mon_client_room(c, len + done, true) < 0)
 		return -1;
-	n = recv(c->ep.fd, c->in + c->in_len, CONTROL_REQ_MAX + 1 - c->in_len, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	if (n <= 0) {
-		/* a request without its newline still gets an answer */
-		if (n == 0 && c->in_len && !c->close_after_flush) {
-			mon_control_line(m, c, c->in, c->in_len);
-			c->in_len = 0;
-		}
-		c->close_after_flush = true;
+	mon_client_put(c, buf, len);
+	if (done)
+		mon_client_put(c, "\n", 1);
+	return 0;
+}
+
+/* Starts the reply to the next request: a complete line, a line past the
+ * limit (an error, then the connection closes), or the bytes left when the
+ * peer ended its input. 1 if one was started, 0 if none waits, -1 when out
+ * of memory. */
+static int mon_control_request(struct monitor *m, struct mon_client *c)
+{
+	char *line = c->in + c->in_off;
+	char *nl = c->in_len > c->in_scan ? memchr(line + c->in_scan, '\n', c->in_len - c->in_scan)
+					  : NULL;
+	size_t ll, used, rlen;
+	char *err;
+
+	if (nl) {
+		ll = (size_t)(nl - line);
+		used = ll + 1;
+	} else if (c->in_len > CONTROL_REQ_MAX || (c->eof && c->in_len)) {
+		ll = used = c->in_len;	/* control_begin() says "request too large" */
+		c->close_after_flush = c->in_len > CONTROL_REQ_MAX;
+	} else {
+		c->in_scan = c->in_len;
 		return 0;
 	}
-	c->in_len += (size_t)n;
-	mon_control_input(m, c);
+	CNT_ADD(m, control_requests, 1);
+	c->progress_ms = m->clock_ms();
+	if (m->cfg.control) {
+		c->reply = control_begin(m->cfg.control, line, ll);
+	} else if ((err = control_error("control is not available", &rlen))) {
+		if (mon_control_put(c, (const unsigned char *)err, rlen, true) < 0)
+			c->close_after_flush = true;
+		free(err);
+	}
+	c->in_off += used;
+	c->in_len -= used;
+	c->in_scan = 0;
+	if (!c->in_len)
+		c->in_off = 0;
+	return m->cfg.control && !c->reply ? -1 : 1;
+}
+
+/* Takes the next part of the reply under way into the output buffer. */
+static int mon_control_part(struct mon_client *c)
+{
+	const unsigned char *buf;
+	size_t len;
+	int r = control_next(c->reply, &buf, &len);
+
+	c->waiting = r == CONTROL_WAIT;
+	if (r < 0 || (len && mon_control_put(c, buf, len, r == CONTROL_DONE) < 0))
+		return -1;
+	if (r == CONTROL_DONE) {
+		control_reply_free(c->reply);
+		c->reply = NULL;
+	}
+	return r;
+}
+
+/* Works on a control connection while its socket takes what it writes:
+ * sends what waits, takes the next part of the reply under way, or starts
+ * the reply to the next request; at most MON_CONTROL_BURST steps a turn,
+ * so that one client cannot hold the io thread. Then asks epoll for what
+ * it waits for: the socket's room while there is more to do, a request
+ * when there is nothing, neither while the reply waits for the daemon
+ * (monitor_wake()). -1: close it. */
+static int mon_control_work(struct monitor *m, struct mon_client *c)
+{
+	unsigned steps;
+	int r = 0;
+
+	for (steps = 0; steps < MON_CONTROL_BURST; steps++) {
+		if (c->len && mon_client_flush(m, c) < 0)
+			return -1;
+		if (c->len)
+			break;
+		if (!c->reply && (c->close_after_flush || (r = mon_control_request(m, c)) <= 0))
+			break;
+		if (!c->reply)
+			continue;	/* answered at once: no control behind the socket */
+		if ((r = mon_control_part(c)) < 0)
+			return -1;
+		if (r == CONTROL_WAIT)
+			break;
+	}
+	if (r < 0 || (c->len && mon_client_flush(m, c) < 0))
+		return -1;
+	if (!c->len && c->cap > MON_CONTROL_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->cap = 0;
+	}
+	if (c->len || (c->reply && !c->waiting) ||
+	    (!c->reply && !c->close_after_flush && steps == MON_CONTROL_BURST))
+		mon_client_arm(m, c, EPOLLOUT);
+	else if (c->reply || c->close_after_flush || c->eof)
+		mon_client_arm(m, c, 0);
+	else
+		mon_client_arm(m, c, EPOLLIN);
+	/* nothing left to send, and nothing will come */
+	if (!c->len && !c->reply && (c->close_after_flush || (c->eof && !c->in_len)))
+		return -1;
 	return 0;
+}
+
+/* Replies that wait for the daemon (a reload) are asked again every turn. */
+static void mon_control_poll(struct monitor *m)
+{
+	unsigned i;
+
+	for (i = m->cfg.max_clients; i < m->n_slots; i++) {
+		struct mon_client *c = &m->clients[i];
+
+		if (c->in_use && c->waiting && mon_control_work(m, c) < 0)
+			mon_client_close(m, c);
+	}
+}
+
+static void mon_control_event(struct monitor *m, struct mon_client *c, uint32_t events)
+{
+	/* EPOLLHUP on a Unix socket: the peer closed both ways, and will
+	 * read no answer (a half-closed peer still gets its replies) */
+	if ((events & (EPOLLHUP | EPOLLERR)) ||
+	    ((events & EPOLLIN) && mon_control_read(m, c) < 0) || mon_control_work(m, c) < 0)
+		mon_client_close(m, c);
 }
 
 /* Stream clients have nothing to say: their bytes are read and dropped. */
@@ -396,16 +646,18 @@ static void mon_client_event(struct monitor *m, struct mon_client *c, uint32_t e
 {
 	int r = 0;
 
+	if (c->control) {
+		mon_control_event(m, c, events);
+		return;
+	}
 	if (events & EPOLLIN)
-		r = c->control ? mon_control_read(m, c) : mon_stream_read(m, c);
+		r = mon_stream_read(m, c);
 	else if (events & (EPOLLHUP | EPOLLERR))
 		r = -1;
 	if (r == 0 && c->len)
-		r = mon_client_flush(m, c);
-	if (r < 0 || (c->close_after_flush && !c->len))
+		r = mon_stream_flush(m, c);
+	if (r < 0)
 		mon_client_close(m, c);
-	else if (c->close_after_flush)
-		shutdown(c->ep.fd, SHUT_RD);
 }
 
 /* ---- status and json_save ---- */
@@ -421,8 +673,8 @@ void monitor_stats(const struct monitor *m, struct monitor_stats *st)
 	st->events_oversize = rs.oversize;
 #define LOAD(f) st->f = atomic_load_explicit(&m->cnt.f, memory_order_relaxed)
 	LOAD(events_sent); LOAD(bytes_sent); LOAD(clients); LOAD(clients_total);
-	LOAD(clients_slow); LOAD(clients_rejected); LOAD(junk_bytes);
-	LOAD(control_requests); LOAD(control_rejected); LOAD(status_sent);
+	LOAD(clients_slow); LOAD(clients_stalled); LOAD(clients_rejected); LOAD(junk_bytes);
+	LOAD(control_requests); LOAD(control_rejected); LOAD(control_dropped); LOAD(status_sent);
 	LOAD(json_save_errors); LOAD(captures);
 #undef LOAD
 	st->captures_skipped = atomic_load_explicit(&m->cap_skipped, memory_order_relaxed);
@@ -436,6 +688,7 @@ void monitor_stats_json(const struct monitor *m, yajl_gen g)
 	json_kv_int(g, "clients", (long long)st.clients);
 	json_kv_int(g, "clients_total", (long long)st.clients_total);
 	json_kv_int(g, "clients_dropped", (long long)st.clients_slow);
+	json_kv_int(g, "clients_stalled", (long long)st.clients_stalled);
 	json_kv_int(g, "clients_rejected", (long long)st.clients_rejected);
 	json_kv_int(g, "events", (long long)st.events);
 	json_kv_int(g, "events_dropped", (long long)st.events_dropped);
@@ -444,6 +697,8 @@ void monitor_stats_json(const struct monitor *m, yajl_gen g)
 	json_kv_int(g, "bytes_sent", (long long)st.bytes_sent);
 	json_kv_int(g, "junk_bytes", (long long)st.junk_bytes);
 	json_kv_int(g, "control_requests", (long long)st.control_requests);
+	json_kv_int(g, "control_rejected", (long long)st.control_rejected);
+	json_kv_int(g, "control_dropped", (long long)st.control_dropped);
 	json_kv_int(g, "captures", (long long)st.captures);
 	json_kv_int(g, "captures_skipped", (long long)st.captures_skipped);
 }
@@ -538,25 +793,54 @@ static int mon_wait(struct monitor *m, struct epoll_event *evs, bool busy, unsig
 	return n;
 }
 
+/* What the io thread does with the events of one wait; returns how many
+ * stream events it sent on. */
+static unsigned mon_turn(struct monitor *m, const struct epoll_event *evs, int n)
+{
+	unsigned drained;
+	int i;
+
+	for (i = 0; i < n; i++)
+		mon_event(m, &evs[i]);
+	mon_control_poll(m);
+	mon_sweep(m);
+	drained = mon_drain(m);
+	mon_capture_drain(m);
+	return drained;
+}
+
 static void *mon_thread(void *arg)
 {
 	struct monitor *m = arg;
 	struct epoll_event evs[MON_EPOLL_MAX];
 	unsigned naps = 0, drained;
 	bool busy = false;
-	int i, n;
+	int n;
 
 	while (!atomic_load(&m->stop)) {
 		n = mon_wait(m, evs, busy, &naps);
-		for (i = 0; i < n; i++)
-			mon_event(m, &evs[i]);
-		drained = mon_drain(m);
-		mon_capture_drain(m);
+		drained = mon_turn(m, evs, n);
 		busy = drained == MON_BATCH;
 		if (drained)
 			naps = 0;
 	}
 	return NULL;
+}
+
+int monitor_run_once(struct monitor *m, int timeout_ms)
+{
+	struct epoll_event evs[MON_EPOLL_MAX];
+	int n = epoll_wait(m->epfd, evs, MON_EPOLL_MAX, timeout_ms);
+
+	if (n < 0)
+		n = 0;
+	mon_turn(m, evs, n);
+	return n;
+}
+
+void monitor_wake(struct monitor *m)
+{
+	mon_wake(m);
 }
 
 /* After a push: wakes the io thread only if it went to sleep for good. */
@@ -656,6 +940,7 @@ struct monitor *monitor_new(const struct monitor_cfg *cfg, const struct monitor_
 	if (ops)
 		m->ops = *ops;
 	m->ctx = ctx;
+	m->clock_ms = m->cfg.clock_ms ? m->cfg.clock_ms : util_mono_ms;
 	m->epfd = m->wake.fd = m->timer.fd = -1;
 	m->n_slots = m->cfg.max_clients + MONITOR_CONTROL_CLIENTS;
 	m->clients = calloc(m->n_slots, sizeof(*m->clients));

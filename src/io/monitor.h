@@ -25,6 +25,16 @@
 #define MONITOR_DEFAULT_PATH	"/var/run/netify/netify.sock"
 #define MONITOR_TCP_MAX		8
 #define MONITOR_CONTROL_CLIENTS	8	/* control connections at once */
+/* A control connection that sends no request and takes no byte of its
+ * reply for this long is closed: an idle or a stalled client frees its
+ * slot. One that waits for a reload is not idle. */
+#define MONITOR_CONTROL_IDLE_MS	10000
+/* A stream client that leaves what waits for it unread this long is
+ * dropped, whether or not events come to fill its buffer. */
+#define MONITOR_STREAM_STALL_MS	60000
+/* A full table makes room for a new client: the control connection idle
+ * longest, or the stream client stalled longest if stalled this long. */
+#define MONITOR_EVICT_MIN_MS	1000
 
 enum monitor_framing {
 	MONITOR_FRAMING_NDJSON,		/* one JSON object per line */
@@ -54,6 +64,7 @@ struct monitor_cfg {
 	const char *capture_dir;	/* pcaps of flows that end unknown; NULL = off */
 	unsigned capture_max_files;	/* files written per run (100) */
 	uint32_t capture_max_bytes;	/* bytes of one file (65536) */
+	uint64_t (*clock_ms)(void);	/* tests: the clock of timeouts; NULL: monotonic */
 };
 
 /* Callbacks run on the io thread and write members into an open map; they
@@ -77,10 +88,12 @@ struct monitor_stats {
 	uint64_t clients;		/* stream clients connected now */
 	uint64_t clients_total;		/* accepted since start */
 	uint64_t clients_slow;		/* disconnected: fell behind */
+	uint64_t clients_stalled;	/* disconnected: read nothing (timeout, or room made) */
 	uint64_t clients_rejected;	/* refused: max_clients reached */
 	uint64_t junk_bytes;		/* bytes stream clients sent us (ignored) */
 	uint64_t control_requests;
 	uint64_t control_rejected;	/* too many control connections */
+	uint64_t control_dropped;	/* closed: idle or stalled (timeout, or room made) */
 	uint64_t status_sent;		/* agent_status messages built */
 	uint64_t json_save_errors;
 	uint64_t captures;		/* unknown-flow pcaps written */
@@ -102,6 +115,20 @@ struct monitor *monitor_new(const struct monitor_cfg *cfg, const struct monitor_
 
 /** monitor_start - start the io thread; 0 or -1 */
 int monitor_start(struct monitor *m);
+
+/**
+ * monitor_run_once - one turn of the io thread's loop on the caller's
+ * thread, waiting at most @timeout_ms for an event (tests and fuzzing,
+ * with no io thread started). Returns the number of events handled.
+ */
+int monitor_run_once(struct monitor *m, int timeout_ms);
+
+/**
+ * monitor_wake - make the io thread look again at control replies that
+ * wait (control.h CONTROL_WAIT) now: the daemon calls it once a reload
+ * was tried. Any thread.
+ */
+void monitor_wake(struct monitor *m);
 
 /**
  * monitor_publish - queue one event (a JSON object; a trailing newline is

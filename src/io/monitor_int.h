@@ -40,11 +40,18 @@ struct mon_client {
 	bool control;
 	bool in_use;
 	bool close_after_flush;
-	bool want_out;			/* EPOLLOUT armed */
+	bool eof;			/* control: the peer sent its last byte */
+	bool waiting;			/* control: the reply waits for the daemon */
+	uint32_t armed;			/* epoll events asked for */
 	uint8_t *out;
 	size_t off, len, cap;		/* pending bytes are out[off..off+len) */
-	char *in;			/* control: partial request line */
-	size_t in_len;
+	char *in;			/* control: requests read, in[in_off..in_off+in_len) */
+	size_t in_off, in_len, in_cap;
+	size_t in_scan;			/* of those, bytes known to hold no newline */
+	struct control_reply *reply;	/* control: the reply being sent */
+	uint64_t progress_ms;		/* control: accepted, a request read, a byte sent */
+	uint64_t stall_ms;		/* stream: since when bytes wait unread (0: none) */
+	int outq;			/* stream: the socket's unread bytes at the last look */
 };
 
 #define CNT(m, f) ((m)->cnt.f)
@@ -72,10 +79,12 @@ struct monitor {
 	_Atomic int stop;
 	_Atomic int sleeping;		/* io thread is (about to be) in epoll_wait */
 	uint64_t started_ms;
+	uint64_t (*clock_ms)(void);	/* of timeouts: monotonic */
+	uint64_t swept_ms;		/* last look for stalled and idle clients */
 	struct {
 		_Atomic uint64_t events_sent, bytes_sent, clients, clients_total, clients_slow,
-			clients_rejected, junk_bytes, control_requests, control_rejected,
-			status_sent, json_save_errors, captures;
+			clients_stalled, clients_rejected, junk_bytes, control_requests,
+			control_rejected, control_dropped, status_sent, json_save_errors, captures;
 	} cnt;
 };
 

@@ -192,6 +192,8 @@ static void status_fields(void *ctx, yajl_gen g)
 	kv_int(g, "dropped", 0);
 	kv_int(g, "fail_open", 0);
 	kv_int(g, "enobufs", 0);
+	kv_int(g, "latency_p99_ns", 1048576);	/* names and values longer than a tab */
+	kv_int(g, "flows_released", 123456789012);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
 	nfqstat_json(g, NULL);
@@ -252,8 +254,7 @@ static int ctl_reload(void *ctx, const struct control_args *a, yajl_gen g, char 
 	struct harness *h = ctx;
 
 	h->reloads++;
-	kv_bool(g, "reloaded", 1);
-	kv_int(g, "reloads", h->reloads);
+	kv_bool(g, "reload", 1);
 	return 0;
 }
 

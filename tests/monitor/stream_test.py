@@ -272,6 +272,12 @@ def test_control_cli():
     ok(rc == 2 and one_object(out) and "error" in one_object(out), "rpc call: unknown method")
     rc, out, _ = netify("status", "--socket", ctl)
     ok(rc == 0 and "running" in out and "queues:" in out, "netify status: readable text", out)
+    lines = out.splitlines()
+    head = lines[lines.index("queues:") + 1].split() if "queues:" in lines else []
+    row = lines[lines.index("queues:") + 2].split() if "queues:" in lines else []
+    ok(head == ["queue", "packets", "verdicts", "dropped", "fail_open", "enobufs", "latency_p99_ns",
+                "flows_released"] and row[-2:] == ["1048576", "123456789012"],
+       "netify status: long column names and values stay apart", out)
     rc, out, _ = netify("status", "--json", "--socket", ctl)
     ok(rc == 0 and one_object(out) and one_object(out)["running"] is True, "netify status --json")
     rc, out, _ = netify("flows", "--app", "youtube", "--socket", ctl)
@@ -313,7 +319,7 @@ def test_json_save():
 def main():
     tests = [test_nc_unix, test_tcp, test_netify_framing, test_slow_reader, test_fifty_readers,
              test_junk_sender, test_control_cli, test_json_save]
-    planned = 4 + 2 + 1 + 3 + 1 + 2 + 17 + 1
+    planned = 4 + 2 + 1 + 3 + 1 + 2 + 18 + 1
     print("1..%d" % planned)
     for t in tests:
         try:

@@ -210,6 +210,163 @@ static void test_callback_failures(void **state)
 	control_free(c);
 }
 
+/* ---- replies in parts ---- */
+
+struct parts {
+	int parts;		/* parts the method writes */
+	int waits;		/* CONTROL_WAIT before the first part */
+	int fail_at;		/* part that fails (0: none) */
+	int freed;		/* cursors given back */
+	int bad_at;		/* part that writes a broken value (0: none) */
+};
+
+static int pt_flows(void *ctx, const struct control_args *a, void **cursor, yajl_gen g, char *err,
+		    size_t el)
+{
+	struct parts *p = ctx;
+	int *n = *cursor;
+
+	if (!n) {
+		n = *cursor = calloc(1, sizeof(*n));
+		yajl_gen_string(g, (const unsigned char *)"flows", 5);
+		yajl_gen_array_open(g);
+	}
+	if (p->waits > 0) {
+		p->waits--;
+		return CONTROL_WAIT;
+	}
+	if (++*n == p->fail_at) {
+		snprintf(err, el, "walk failed at %d", *n);
+		return -1;
+	}
+	if (*n == p->bad_at)
+		yajl_gen_number(g, "]]", 2);	/* written as it is: does not parse */
+	yajl_gen_integer(g, *n);
+	if (*n < p->parts)
+		return CONTROL_MORE;
+	yajl_gen_array_close(g);
+	return CONTROL_DONE;
+}
+
+static void pt_free(void *ctx, void *cursor)
+{
+	struct parts *p = ctx;
+
+	p->freed++;
+	free(cursor);
+}
+
+static struct control *parts_ctl(struct parts *p)
+{
+	struct control_ops ops = { .part = { [CONTROL_FLOWS] = pt_flows }, .cursor_free = pt_free };
+	struct control *c = control_new(&ops, p);
+
+	assert_non_null(c);
+	return c;
+}
+
+/* Takes a whole reply from control_next(), counting parts and waits; -1 if
+ * it failed half-way. */
+static int take_parts(struct control_reply *r, char *out, size_t cap, int *parts, int *waits)
+{
+	const unsigned char *buf;
+	size_t len, used = 0;
+	int rc;
+
+	*parts = *waits = 0;
+	do {
+		rc = control_next(r, &buf, &len);
+		if (rc < 0)
+			return -1;
+		if (rc == CONTROL_WAIT) {
+			assert_int_equal(len, 0);
+			(*waits)++;
+			continue;
+		}
+		assert_true(used + len < cap);
+		memcpy(out + used, buf, len);
+		used += len;
+		(*parts)++;
+	} while (rc != CONTROL_DONE);
+	out[used] = '\0';
+	return 0;
+}
+
+static void test_parts(void **state)
+{
+	struct parts p = { .parts = 5, .waits = 2 };
+	struct control *c = parts_ctl(&p);
+	struct control_reply *r = control_begin(c, "{\"method\":\"flows\"}", 18);
+	char out[256];
+	int parts, waits;
+
+	assert_non_null(r);
+	assert_int_equal(take_parts(r, out, sizeof(out), &parts, &waits), 0);
+	assert_string_equal(out, "{\"flows\":[1,2,3,4,5]}");
+	assert_int_equal(parts, 5);
+	assert_int_equal(waits, 2);
+	control_reply_free(r);
+	assert_int_equal(p.freed, 1);
+	/* whole, through control_handle(); a reply that would wait cannot */
+	p = (struct parts){ .parts = 2 };
+	{
+		size_t len;
+		char *s = control_handle(c, "{\"method\":\"flows\"}", 18, &len);
+
+		assert_string_equal(s, "{\"flows\":[1,2]}");
+		free(s);
+		p.waits = 1;
+		s = control_handle(c, "{\"method\":\"flows\"}", 18, &len);
+		assert_string_equal(s, "{\"error\":\"reply not ready\"}");
+		free(s);
+	}
+	assert_int_equal(p.freed, 2);
+	control_free(c);
+}
+
+static void test_parts_failures(void **state)
+{
+	struct parts p = { .parts = 5, .fail_at = 1 };
+	struct control *c = parts_ctl(&p);
+	struct control_reply *r;
+	char out[256];
+	int parts, waits;
+
+	/* before anything was handed out: the reply becomes an error */
+	r = control_begin(c, "{\"method\":\"flows\"}", 18);
+	assert_int_equal(take_parts(r, out, sizeof(out), &parts, &waits), 0);
+	assert_string_equal(out, "{\"error\":\"walk failed at 1\"}");
+	control_reply_free(r);
+	/* half-way: the transport must close */
+	p = (struct parts){ .parts = 5, .fail_at = 3 };
+	r = control_begin(c, "{\"method\":\"flows\"}", 18);
+	assert_int_equal(take_parts(r, out, sizeof(out), &parts, &waits), -1);
+	control_reply_free(r);
+	/* a part that does not parse back is never handed out */
+	p = (struct parts){ .parts = 5, .bad_at = 2 };
+	r = control_begin(c, "{\"method\":\"flows\"}", 18);
+	assert_int_equal(take_parts(r, out, sizeof(out), &parts, &waits), -1);
+	control_reply_free(r);
+	/* abandoned by the transport (the client went away): cursor freed */
+	p = (struct parts){ .parts = 5 };
+	r = control_begin(c, "{\"method\":\"flows\"}", 18);
+	{
+		const unsigned char *buf;
+		size_t len;
+
+		assert_int_equal(control_next(r, &buf, &len), CONTROL_MORE);
+	}
+	control_reply_free(r);
+	assert_int_equal(p.freed, 1);
+	/* bad requests never reach the method */
+	r = control_begin(c, "{\"method\":\"flows\",\"args\":{\"x\":1}}", 33);
+	assert_int_equal(take_parts(r, out, sizeof(out), &parts, &waits), 0);
+	assert_non_null(strstr(out, "unknown argument"));
+	control_reply_free(r);
+	assert_int_equal(p.freed, 1);
+	control_free(c);
+}
+
 static void test_method_names(void **state)
 {
 	int i;
@@ -228,6 +385,8 @@ int main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_callback_failures),
+		cmocka_unit_test(test_parts),
+		cmocka_unit_test(test_parts_failures),
 		cmocka_unit_test(test_method_names),
 	};
 

@@ -621,6 +621,122 @@ static void test_max_clients(void **state)
 	monitor_free(m);
 }
 
+/* ---- idle and stalled clients, on a clock of the test's ---- */
+
+static uint64_t fake_ms = 1000000;
+
+static uint64_t fake_clock(void)
+{
+	return fake_ms;
+}
+
+static int ctl_status(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el);
+
+/* Turns the loop on this thread until nothing happens for a turn. */
+static void turns(struct monitor *m)
+{
+	int i;
+
+	for (i = 0; i < 50 && monitor_run_once(m, 20) > 0; i++)
+		;
+}
+
+static struct monitor_stats stats_of(struct monitor *m)
+{
+	struct monitor_stats st;
+
+	monitor_stats(m, &st);
+	return st;
+}
+
+/* 1 if the peer closed fd (EOF after whatever it sent). */
+static int closed_by_peer(int fd)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == 0;
+}
+
+static void test_idle_and_stalled(void **state)
+{
+	struct control_ops ops = { .fn = { [CONTROL_STATUS] = ctl_status } };
+	struct monitor_cfg c;
+	struct monitor *m;
+	struct reader *r = calloc(1, sizeof(*r));
+	int s[3], k[MONITOR_CONTROL_CLIENTS + 1], i, rcv = 4096;
+	yajl_val v;
+
+	base_cfg(&c, "idle.sock");
+	c.control_path = tpath("idlectl.sock");
+	c.control = control_new(&ops, NULL);
+	c.max_clients = 2;
+	c.clock_ms = fake_clock;
+	m = monitor_new(&c, &test_ops, NULL);	/* no io thread: turned here */
+	assert_non_null(m);
+	/* two stream readers that never read take both slots; a third is
+	 * refused while they are not stalled for MONITOR_EVICT_MIN_MS */
+	for (i = 0; i < 3; i++) {
+		s[i] = uconnect(c.unix_path);
+		setsockopt(s[i], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		turns(m);
+	}
+	assert_int_equal(stats_of(m).clients, 2);
+	assert_int_equal(stats_of(m).clients_rejected, 1);
+	assert_true(closed_by_peer(s[2]));
+	close(s[2]);
+	/* stalled long enough: the longest stalled gives its slot */
+	fake_ms += MONITOR_EVICT_MIN_MS;
+	s[2] = uconnect(c.unix_path);
+	turns(m);
+	assert_int_equal(stats_of(m).clients, 2);
+	assert_int_equal(stats_of(m).clients_stalled, 1);
+	assert_true(closed_by_peer(s[0]));
+	/* 8 idle control connections: a ninth takes the idlest one's place */
+	for (i = 0; i <= MONITOR_CONTROL_CLIENTS; i++) {
+		k[i] = uconnect(c.control_path);
+		turns(m);
+		fake_ms += 10;
+	}
+	assert_int_equal(stats_of(m).control_dropped, 1);
+	assert_int_equal(stats_of(m).control_rejected, 0);
+	assert_true(closed_by_peer(k[0]));
+	r->fd = k[MONITOR_CONTROL_CLIENTS];
+	assert_int_equal(write(r->fd, "{\"method\":\"status\"}\n", 20), 20);
+	turns(m);
+	v = rd_json(r);
+	assert_int_equal(jint(v, "flows", NULL), 5);
+	yajl_tree_free(v);
+	/* idle for MONITOR_CONTROL_IDLE_MS: every control connection closes;
+	 * the stream clients (stalled less than MONITOR_STREAM_STALL_MS) stay */
+	fake_ms += MONITOR_CONTROL_IDLE_MS;
+	turns(m);
+	assert_int_equal(stats_of(m).control_dropped, 1 + MONITOR_CONTROL_CLIENTS);
+	for (i = 1; i <= MONITOR_CONTROL_CLIENTS; i++) {
+		assert_true(closed_by_peer(k[i]));
+		close(k[i]);
+	}
+	assert_int_equal(stats_of(m).clients, 2);
+	/* a stream client that read everything is not stalled, however long */
+	r->fd = s[2];
+	r->len = 0;
+	greet(r);
+	fake_ms += MONITOR_STREAM_STALL_MS;
+	turns(m);
+	assert_int_equal(stats_of(m).clients, 1);
+	assert_int_equal(stats_of(m).clients_stalled, 2);
+	assert_true(closed_by_peer(s[1]));
+	assert_false(closed_by_peer(s[2]));
+	for (i = 0; i < 3; i++)
+		close(s[i]);
+	close(k[0]);
+	free(r);
+	monitor_free(m);
+	control_free(c.control);
+}
+
 static int ctl_status(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
 {
 	yajl_gen_string(g, (const unsigned char *)"flows", 5);
@@ -858,6 +974,7 @@ int main(void)
 		cmocka_unit_test(test_ring_full_counted),
 		cmocka_unit_test(test_max_clients),
 		cmocka_unit_test(test_control_socket),
+		cmocka_unit_test(test_idle_and_stalled),
 		cmocka_unit_test(test_status_json_save),
 		cmocka_unit_test(test_socket_file_rules),
 		cmocka_unit_test(test_capture_unknown),
