@@ -3,7 +3,9 @@
  *
  * A fixed pool of entries, chained into hash buckets and one LRU list by
  * index.  Nothing is allocated after dnscache_new(): a new address takes a
- * free entry or the least recently used one.  The bucket hash is keyed
+ * freed entry, else the next never-used one, else the least recently used
+ * one.  The pool is calloc'ed and handed out in index order, so its pages
+ * are only touched as the cache fills (a worker's idle cost stays small).  The bucket hash is keyed
  * with a random seed because the addresses come from traffic.
  */
 #include <errno.h>
@@ -33,6 +35,7 @@ struct dnscache {
 	uint32_t *buckets;
 	uint32_t capacity, bucket_mask;
 	uint32_t free_head, lru_head, lru_tail;
+	uint32_t fresh;		/* entries from here on were never used */
 	uint32_t ttl_min, ttl_max;
 	uint64_t seed;
 	struct dnscache_stats st;
@@ -68,7 +71,7 @@ struct dnscache *dnscache_new(uint32_t capacity, uint32_t ttl_min,
 			      uint32_t ttl_max)
 {
 	struct dnscache *c;
-	uint32_t nb = 1, i;
+	uint32_t nb = 1;
 
 	if (capacity == 0 || capacity > DC_MAX_CAPACITY || ttl_min > ttl_max) {
 		errno = EINVAL;
@@ -84,11 +87,9 @@ struct dnscache *dnscache_new(uint32_t capacity, uint32_t ttl_min,
 	if (!c->pool || !c->buckets)
 		goto out_free_cache;
 	memset(c->buckets, 0xff, nb * sizeof(*c->buckets));	/* all DC_NIL */
-	for (i = 0; i < capacity; i++)
-		c->pool[i].hnext = i + 1 < capacity ? i + 1 : DC_NIL;
 	c->capacity = capacity;
 	c->bucket_mask = nb - 1;
-	c->free_head = 0;
+	c->free_head = DC_NIL;
 	c->lru_head = c->lru_tail = DC_NIL;
 	c->ttl_min = ttl_min;
 	c->ttl_max = ttl_max;
@@ -177,11 +178,13 @@ static void dc_remove(struct dnscache *c, uint32_t i)
 	c->st.entries--;
 }
 
-/* A free entry, reusing the LRU tail when the pool is exhausted. */
+/* A freed entry, else a never-used one, else the LRU tail. */
 static uint32_t dc_take(struct dnscache *c, uint64_t now)
 {
 	uint32_t i = c->free_head;
 
+	if (i == DC_NIL && c->fresh < c->capacity)
+		return c->fresh++;
 	if (i == DC_NIL) {
 		i = c->lru_tail;
 		if (c->pool[i].expires <= now)
