@@ -13,8 +13,6 @@
 int verdict_init(struct verdict *v, struct engine *e, const struct marks *m, uint32_t capacity,
 		 const struct verdict_ops *ops)
 {
-	uint32_t i;
-
 	memset(v, 0, sizeof(*v));
 	v->e = e;
 	v->marks = *m;
@@ -23,9 +21,9 @@ int verdict_init(struct verdict *v, struct engine *e, const struct marks *m, uin
 	v->pool = calloc(capacity ? capacity : 1, sizeof(*v->pool));
 	if (!v->pool)
 		return -1;
-	for (i = 0; i + 1 < capacity; i++)
-		v->pool[i].next_free = &v->pool[i + 1];
-	v->free_list = capacity ? v->pool : NULL;
+	/* no free list through the pool: states are handed out in index
+	 * order, so an idle worker never touches the pool's pages */
+	v->capacity = capacity;
 	return 0;
 }
 
@@ -48,11 +46,14 @@ struct flowstate *verdict_state(struct verdict *v, struct flow *f)
 
 	if (fs)
 		return fs;
-	if (!(fs = v->free_list)) {
+	if ((fs = v->free_list)) {
+		v->free_list = fs->next_free;
+	} else if (v->fresh < v->capacity) {
+		fs = &v->pool[v->fresh++];
+	} else {
 		v->st.pool_empty++;
 		return NULL;
 	}
-	v->free_list = fs->next_free;
 	memset(fs, 0, sizeof(*fs));
 	fs->action = VERDICT_NONE;
 	f->user = fs;

@@ -72,6 +72,7 @@ struct verdict {
 	const struct apps_db *apps;	/* for categories; may be NULL */
 	struct verdict_ops ops;
 	struct flowstate *pool, *free_list;
+	uint32_t capacity, fresh;	/* pool[fresh..capacity) never used yet */
 	struct { uint32_t ifindex; char name[16]; } ifcache[VERDICT_IFCACHE];
 	uint64_t sched_sig;		/* rules active at the last tick */
 	struct verdict_stats st;

@@ -17,6 +17,7 @@
 #include "dnsbuild.h"
 #include "engine.h"
 #include "pktbuild.h"
+#include "rss.h"
 #include "policy.h"
 #include "verdict.h"
 
@@ -374,6 +375,36 @@ static void pool_exhaustion_counted(void **state)
 	fixture_free(fx);
 }
 
+/* A state put back is reused before a never-used one; the pool is not
+ * touched at init: 1,048,576 states (tens of MiB) cost no resident memory
+ * until flows take them. */
+static void pool_lazy(void **state)
+{
+	struct fixture *fx = fixture_new(1, 3);
+	struct flowstate *sa, *sb;
+	struct verdict big;
+	struct flow *a, *b;
+	long before;
+
+	(void)state;
+	a = udp(fx, "192.168.1.10", 40060, "10.9.5.1", 47123, junk, 12, T0);
+	b = udp(fx, "192.168.1.10", 40061, "10.9.5.1", 47123, junk, 12, T0);
+	sa = verdict_state(&fx->v, a);
+	assert_ptr_equal(sa, &fx->v.pool[0]);
+	verdict_state_put(&fx->v, a);
+	sb = verdict_state(&fx->v, b);
+	assert_ptr_equal(sb, sa);
+	assert_int_equal(sb->action, VERDICT_NONE);
+	assert_ptr_equal(verdict_state(&fx->v, a), &fx->v.pool[1]);
+	fixture_free(fx);
+
+	before = rss_kib();
+	assert_int_equal(verdict_init(&big, NULL, &(struct marks){ 0 }, 1u << 20, NULL), 0);
+	if (before >= 0)
+		assert_true(rss_kib() - before < 4096);
+	verdict_fini(&big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +414,7 @@ int main(void)
 		cmocka_unit_test(reevaluate_on_schedule),
 		cmocka_unit_test(reevaluate_on_new_policy),
 		cmocka_unit_test(pool_exhaustion_counted),
+		cmocka_unit_test(pool_lazy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
