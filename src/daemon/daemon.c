@@ -17,6 +17,7 @@
 #include "log.h"
 #include "policy_names.h"
 #include "pcapsrc.h"
+#include "sizing.h"
 #include "util.h"
 
 #define RELOAD_WAIT_MS 5000
@@ -370,6 +371,9 @@ static int daemon_boot(struct daemon_ctx *d, struct policy **boot)
 		log_msg(LOG_ERR, "queue range: at most %d queues", DAEMON_WORKERS_MAX);
 		return -1;
 	}
+	sizing_apply(&d->main, d->n_workers, sizing_memtotal());
+	log_msg(LOG_INFO, "tables per queue: %u flows, %u inspected at once, %u DNS entries",
+		d->main.flow_table_size, d->main.inspect_slots, d->main.dns_cache_size);
 	for (i = 0; i < d->n_workers; i++)
 		if (worker_init(d, &d->w[i], i))
 			return -1;

@@ -276,6 +276,7 @@ static struct engine *worker_engine(struct worker *w, const struct policy_main *
 
 	engine_cfg_defaults(&ec);
 	ec.flow_capacity = m->flow_table_size;
+	ec.dpi_capacity = m->inspect_slots;
 	ec.packet_budget = m->packet_budget;
 	ec.dns_cache_size = m->dns_cache_size;
 	ec.dns_ttl_min = m->dns_ttl_min;
