@@ -182,6 +182,8 @@ static void check_print_main(const struct policy_main *m)
 	check_print_size("flow_table_size", m->flow_table_size);
 	check_print_size("inspect_slots", m->inspect_slots);
 	check_print_size("dns_cache_size", m->dns_cache_size);
+	printf("  %-16s %u queue%s per nDPI module\n", "dpi_share", m->dpi_share,
+	       m->dpi_share == 1 ? "" : "s");
 	printf("  %-16s %u..%us\n", "dns_ttl", m->dns_ttl_min, m->dns_ttl_max);
 	printf("  %-16s %s\n", "log_level", policy_log_level_name(m->log_level));
 }

@@ -277,6 +277,10 @@ static struct engine *worker_engine(struct worker *w, const struct policy_main *
 	engine_cfg_defaults(&ec);
 	ec.flow_capacity = m->flow_table_size;
 	ec.dpi_capacity = m->inspect_slots;
+	/* every dpi_share queues use the first one's nDPI module (built
+	 * before: workers start in order) */
+	if (m->dpi_share > 1 && w->idx % m->dpi_share)
+		ec.dpi_share = w->d->w[w->idx - w->idx % m->dpi_share].e;
 	ec.packet_budget = m->packet_budget;
 	ec.dns_cache_size = m->dns_cache_size;
 	ec.dns_ttl_min = m->dns_ttl_min;

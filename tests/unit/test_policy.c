@@ -153,6 +153,7 @@ static void test_defaults(void **state)
 	assert_int_equal(m->flow_table_size, 0);
 	assert_int_equal(m->dns_cache_size, 0);
 	assert_int_equal(m->inspect_slots, 0);
+	assert_int_equal(m->dpi_share, 2);
 	assert_int_equal(m->dns_ttl_min, 60);
 	assert_int_equal(m->dns_ttl_max, 86400);
 	assert_int_equal(m->log_level, LOG_NOTICE);
@@ -191,6 +192,7 @@ static void test_main_all_options(void **state)
 		"\toption flow_table_size '1024'\n"
 		"\toption dns_cache_size '64'\n"
 		"\toption inspect_slots '100'\n"
+		"\toption dpi_share '1'\n"
 		"\toption dns_ttl_min '0'\n"
 		"\toption dns_ttl_max '1'\n"
 		"\toption log_level 'debug'\n");
@@ -228,6 +230,7 @@ static void test_main_all_options(void **state)
 	assert_int_equal(m->flow_table_size, 1024);
 	assert_int_equal(m->dns_cache_size, 64);
 	assert_int_equal(m->inspect_slots, 100);
+	assert_int_equal(m->dpi_share, 1);
 	assert_int_equal(m->dns_ttl_min, 0);
 	assert_int_equal(m->dns_ttl_max, 1);
 	assert_int_equal(m->log_level, LOG_DEBUG);
