@@ -729,6 +729,12 @@ int engine_foreach_flow(struct engine *e, int (*fn)(void *user, struct flow *f),
 	return flow_foreach(e->flows, fn, user);
 }
 
+int engine_foreach_flow_step(struct engine *e, uint32_t *pos, uint32_t slots,
+			     int (*fn)(void *user, struct flow *f), void *user)
+{
+	return flow_foreach_step(e->flows, pos, slots, fn, user);
+}
+
 const struct engine_stats *engine_stats(const struct engine *e)
 {
 	return &e->stats;

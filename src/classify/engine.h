@@ -123,6 +123,9 @@ void engine_expire(struct engine *e, uint64_t now_us);
 void engine_flush(struct engine *e, enum flow_purge why);
 
 int engine_foreach_flow(struct engine *e, int (*fn)(void *user, struct flow *f), void *user);
+/* One step of a walk over the flows: see flow_foreach_step(). */
+int engine_foreach_flow_step(struct engine *e, uint32_t *pos, uint32_t slots,
+			     int (*fn)(void *user, struct flow *f), void *user);
 
 const struct engine_stats *engine_stats(const struct engine *e);
 const struct flow_stats *engine_flow_stats(const struct engine *e);

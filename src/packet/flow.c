@@ -337,6 +337,21 @@ int flow_foreach(struct flow_table *t, int (*fn)(void *user, struct flow *f), vo
 	return 0;
 }
 
+int flow_foreach_step(struct flow_table *t, uint32_t *pos, uint32_t slots,
+		      int (*fn)(void *user, struct flow *f), void *user)
+{
+	uint32_t i = *pos, end = t->fresh - i > slots ? i + slots : t->fresh;
+
+	while (i < end) {
+		struct flow *f = &t->flows[i++];
+
+		if (f->in_use && fn(user, f))
+			break;
+	}
+	*pos = i;
+	return i < t->fresh;
+}
+
 const struct flow_stats *flow_table_stats(const struct flow_table *t)
 {
 	return &t->stats;

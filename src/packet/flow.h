@@ -131,6 +131,15 @@ void flow_table_flush(struct flow_table *t, enum flow_purge why);
 /* Visits live flows, most recently used first; stop by returning non-zero. */
 int flow_foreach(struct flow_table *t, int (*fn)(void *user, struct flow *f), void *user);
 
+/* A walk in steps, so that its caller need not hold the table for a whole
+ * walk: visits the live flows of slots [*pos, *pos + slots) in slot order,
+ * and moves *pos past the last slot visited. A flow keeps its slot while it
+ * lives, so no flow is seen twice; one that arrives behind the walk is not
+ * seen. fn ends the step early by returning non-zero (after its flow).
+ * Returns 1 while slots remain, 0 when the walk is done. */
+int flow_foreach_step(struct flow_table *t, uint32_t *pos, uint32_t slots,
+		      int (*fn)(void *user, struct flow *f), void *user);
+
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 uint32_t flow_table_capacity(const struct flow_table *t);
 
