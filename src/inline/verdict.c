@@ -24,6 +24,7 @@ int verdict_init(struct verdict *v, struct engine *e, const struct marks *m, uin
 	/* no free list through the pool: states are handed out in index
 	 * order, so an idle worker never touches the pool's pages */
 	v->capacity = capacity;
+	v->reeval_step = VERDICT_REEVAL_STEP;
 	return 0;
 }
 
@@ -234,11 +235,24 @@ static int verdict_reevaluate_one(void *user, struct flow *f)
 	return 0;
 }
 
-void verdict_reevaluate(struct verdict *v, time_t now)
+bool verdict_reevaluate_step(struct verdict *v, time_t now)
 {
 	struct verdict_walk vw = { v, now };
 
-	engine_foreach_flow(v->e, verdict_reevaluate_one, &vw);
+	if (!v->reeval_busy)
+		return false;
+	/* a flow keeps its slot while it lives: none is seen twice, and one
+	 * that arrives behind the walk is matched under the new policy anyway */
+	v->reeval_busy = engine_foreach_flow_step(v->e, &v->reeval_pos, v->reeval_step,
+						  verdict_reevaluate_one, &vw) != 0;
+	return v->reeval_busy;
+}
+
+void verdict_reevaluate(struct verdict *v, time_t now)
+{
+	v->reeval_pos = 0;
+	v->reeval_busy = true;
+	verdict_reevaluate_step(v, now);
 }
 
 /* Which rules are active now, folded into one number: when a schedule

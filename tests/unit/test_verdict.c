@@ -353,6 +353,43 @@ static void reevaluate_on_new_policy(void **state)
 	fixture_free(fx);
 }
 
+/* A re-evaluation goes in steps of reeval_step flow slots, so that packets
+ * are answered in between: each step matches only its slots, the walk ends
+ * after the last one, and a new re-evaluation starts over. */
+static void reevaluate_in_steps(void **state)
+{
+	struct fixture *fx = fixture_new(1, 64);
+	struct flowstate *fs[5];
+	unsigned i, n;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		decided(fx, "10.9.1.3", (uint16_t)(40100 + i), T0, &fs[i]);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fs[i]->bits, fx->marks.blocked);
+	fx->v.reeval_step = 2;
+	verdict_set_config(&fx->v, NULL, fx->apps);
+	verdict_reevaluate(&fx->v, T0);		/* first step: slots 0-1 */
+	for (i = n = 0; i < 5; i++)
+		n += fs[i]->bits == fx->marks.released;
+	assert_int_equal(n, 2);
+	assert_true(verdict_reevaluate_step(&fx->v, T0));	/* 2-3 */
+	assert_false(verdict_reevaluate_step(&fx->v, T0));	/* 4: done */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fs[i]->bits, fx->marks.released);
+	assert_false(verdict_reevaluate_step(&fx->v, T0));	/* nothing under way */
+
+	verdict_set_config(&fx->v, fx->policy, fx->apps);
+	verdict_reevaluate(&fx->v, T0);
+	verdict_set_config(&fx->v, NULL, fx->apps);	/* a newer one mid-walk */
+	verdict_reevaluate(&fx->v, T0);
+	while (verdict_reevaluate_step(&fx->v, T0))
+		;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fs[i]->bits, fx->marks.released);
+	fixture_free(fx);
+}
+
 /* The pool is sized like the flow table; past it, flows have no state and
  * that is counted. A purged flow gives its state back. */
 static void pool_exhaustion_counted(void **state)
@@ -413,6 +450,7 @@ int main(void)
 		cmocka_unit_test(dns_waits_for_answer),
 		cmocka_unit_test(reevaluate_on_schedule),
 		cmocka_unit_test(reevaluate_on_new_policy),
+		cmocka_unit_test(reevaluate_in_steps),
 		cmocka_unit_test(pool_exhaustion_counted),
 		cmocka_unit_test(pool_lazy),
 	};
