@@ -184,6 +184,10 @@ static void check_print_main(const struct policy_main *m)
 	check_print_size("dns_cache_size", m->dns_cache_size);
 	printf("  %-16s %u queue%s per nDPI module\n", "dpi_share", m->dpi_share,
 	       m->dpi_share == 1 ? "" : "s");
+	if (m->worker_priority)
+		printf("  %-16s SCHED_FIFO %u (else nice -10)\n", "worker_priority", m->worker_priority);
+	else
+		printf("  %-16s normal\n", "worker_priority");
 	printf("  %-16s %u..%us\n", "dns_ttl", m->dns_ttl_min, m->dns_ttl_max);
 	printf("  %-16s %s\n", "log_level", policy_log_level_name(m->log_level));
 }

@@ -138,6 +138,7 @@ struct policy_main {
 	unsigned int flow_table_size, dns_cache_size;	/* per queue; 0 = from RAM */
 	unsigned int inspect_slots;		/* per queue; 0 = from RAM */
 	unsigned int dpi_share;			/* queues per nDPI module */
+	unsigned int worker_priority;		/* SCHED_FIFO priority; 0 = normal */
 	unsigned int dns_ttl_min, dns_ttl_max;	/* seconds */
 	int log_level;				/* syslog LOG_ERR .. LOG_DEBUG */
 };

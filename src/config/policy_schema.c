@@ -93,6 +93,7 @@ static const struct policy_opt policy_main_opts[] = {
 	OPT_U(M, "dns_cache_size", dns_cache_size, 64, 4194304),
 	OPT_U(M, "inspect_slots", inspect_slots, 64, 16777216),
 	OPT_U(M, "dpi_share", dpi_share, 1, 64),
+	OPT_U(M, "worker_priority", worker_priority, 0, 99),
 	OPT_U(M, "dns_ttl_min", dns_ttl_min, 0, 2592000),
 	OPT_U(M, "dns_ttl_max", dns_ttl_max, 1, 2592000),
 	OPT_E(M, "log_level", log_level, policy_log_levels),

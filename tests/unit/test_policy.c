@@ -154,6 +154,7 @@ static void test_defaults(void **state)
 	assert_int_equal(m->dns_cache_size, 0);
 	assert_int_equal(m->inspect_slots, 0);
 	assert_int_equal(m->dpi_share, 2);
+	assert_int_equal(m->worker_priority, 1);
 	assert_int_equal(m->dns_ttl_min, 60);
 	assert_int_equal(m->dns_ttl_max, 86400);
 	assert_int_equal(m->log_level, LOG_NOTICE);
@@ -193,6 +194,7 @@ static void test_main_all_options(void **state)
 		"\toption dns_cache_size '64'\n"
 		"\toption inspect_slots '100'\n"
 		"\toption dpi_share '1'\n"
+		"\toption worker_priority '0'\n"
 		"\toption dns_ttl_min '0'\n"
 		"\toption dns_ttl_max '1'\n"
 		"\toption log_level 'debug'\n");
@@ -231,6 +233,7 @@ static void test_main_all_options(void **state)
 	assert_int_equal(m->dns_cache_size, 64);
 	assert_int_equal(m->inspect_slots, 100);
 	assert_int_equal(m->dpi_share, 1);
+	assert_int_equal(m->worker_priority, 0);
 	assert_int_equal(m->dns_ttl_min, 0);
 	assert_int_equal(m->dns_ttl_max, 1);
 	assert_int_equal(m->log_level, LOG_DEBUG);
