@@ -4,9 +4,11 @@
  * A fixed pool of entries, chained into hash buckets and one LRU list by
  * index.  Nothing is allocated after dnscache_new(): a new address takes a
  * freed entry, else the next never-used one, else the least recently used
- * one.  The pool is calloc'ed and handed out in index order, so its pages
- * are only touched as the cache fills (a worker's idle cost stays small).  The bucket hash is keyed
- * with a random seed because the addresses come from traffic.
+ * one.  Pool and buckets are calloc'ed and only touched as the cache
+ * fills (a worker's idle cost stays small): entries are handed out in
+ * index order, and hash chains hold index + 1 so that 0 ends a chain.  The
+ * bucket hash is keyed with a random seed because the addresses come from
+ * traffic.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +27,8 @@ struct dc_entry {
 	uint8_t addr[16];
 	uint8_t family;		/* 0 = free */
 	uint64_t expires;	/* seconds, same clock as @now */
-	uint32_t hnext;		/* bucket chain, or free list */
+	uint32_t hnext;		/* bucket chain: next index + 1, 0 = end;
+				 * free list: next index, DC_NIL = end */
 	uint32_t prev, next;	/* LRU list, head = most recent */
 	char name[DNS_NAME_TEXT_MAX];
 };
@@ -83,10 +86,9 @@ struct dnscache *dnscache_new(uint32_t capacity, uint32_t ttl_min,
 	while (nb < capacity)
 		nb <<= 1;
 	c->pool = calloc(capacity, sizeof(*c->pool));
-	c->buckets = malloc(nb * sizeof(*c->buckets));
+	c->buckets = calloc(nb, sizeof(*c->buckets));	/* all chains empty */
 	if (!c->pool || !c->buckets)
 		goto out_free_cache;
-	memset(c->buckets, 0xff, nb * sizeof(*c->buckets));	/* all DC_NIL */
 	c->capacity = capacity;
 	c->bucket_mask = nb - 1;
 	c->free_head = DC_NIL;
@@ -151,8 +153,8 @@ static uint32_t dc_find(const struct dnscache *c, int family,
 	uint32_t *l = &c->buckets[dc_hash(c, family, addr)];
 	size_t n = family == AF_INET ? 4 : 16;
 
-	while (*l != DC_NIL) {
-		struct dc_entry *e = &c->pool[*l];
+	while (*l) {
+		struct dc_entry *e = &c->pool[*l - 1];
 
 		if (e->family == family && memcmp(e->addr, addr, n) == 0)
 			break;
@@ -160,7 +162,7 @@ static uint32_t dc_find(const struct dnscache *c, int family,
 	}
 	if (link)
 		*link = l;
-	return *l;
+	return *l ? *l - 1 : DC_NIL;
 }
 
 /* Take entry @i out of its bucket and the LRU list, back to the free list. */
@@ -221,8 +223,8 @@ static void dc_insert(struct dnscache *c, int family, const uint8_t *addr,
 		memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
 		/* dc_take may have unlinked a neighbour: find the slot again */
 		dc_find(c, family, addr, &link);
-		e->hnext = DC_NIL;
-		*link = i;
+		e->hnext = 0;
+		*link = i + 1;
 		c->st.inserts++;
 		c->st.entries++;
 	}
