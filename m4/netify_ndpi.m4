@@ -47,6 +47,15 @@ NETIFY_NDPI_PROBE([whether ndpi_set_protocol_detection_bitmask2 exists (removed 
   [NDPI_PROTOCOL_BITMASK b; NDPI_BITMASK_SET_ALL(b); ndpi_set_protocol_detection_bitmask2(0, &b);],
   [NDPI_HAVE_BITMASK], [protocol bitmask API present], [ndpi_bitmask])
 
+dnl The flow-risk address lists (netify reads no risk): 4.6-4.8 skip them
+dnl with an init preference, 4.10 and later with a configuration key.
+NETIFY_NDPI_PROBE([whether nDPI has the ndpi_dont_init_risk_ptree preference (nDPI 4.6-4.8)],
+  [ndpi_prefs p = ndpi_dont_init_risk_ptree; (void)p;],
+  [NDPI_HAVE_PREF_NO_RISK_PTREE], [init preference ndpi_dont_init_risk_ptree], [ndpi_pref_risk])
+NETIFY_NDPI_PROBE([whether ndpi_set_config exists (nDPI >= 4.10)],
+  [ndpi_cfg_error e = ndpi_set_config(0, 0, "flow_risk_lists.load", "0"); (void)e;],
+  [NDPI_HAVE_SET_CONFIG], [ndpi_set_config (string configuration keys)], [ndpi_set_config])
+
 dnl ndpi_detection_giveup: (mod, flow, enable_guess, &guessed) until 4.8,
 dnl (mod, flow, &guessed) from 4.10, (mod, flow) in 5.0.
 NETIFY_NDPI_PROBE([whether ndpi_detection_giveup takes enable_guess (nDPI < 4.10)],

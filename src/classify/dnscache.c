@@ -3,8 +3,12 @@
  *
  * A fixed pool of entries, chained into hash buckets and one LRU list by
  * index.  Nothing is allocated after dnscache_new(): a new address takes a
- * free entry or the least recently used one.  The bucket hash is keyed
- * with a random seed because the addresses come from traffic.
+ * freed entry, else the next never-used one, else the least recently used
+ * one.  Pool and buckets are calloc'ed and only touched as the cache
+ * fills (a worker's idle cost stays small): entries are handed out in
+ * index order, and hash chains hold index + 1 so that 0 ends a chain.  The
+ * bucket hash is keyed with a random seed because the addresses come from
+ * traffic.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +29,8 @@ struct dc_entry {
 	uint8_t family;		/* 0 = free */
 	uint8_t several;	/* another name resolved to addr while the entry lived */
 	uint64_t expires;	/* seconds, same clock as @now */
-	uint32_t hnext;		/* bucket chain, or free list */
+	uint32_t hnext;		/* bucket chain: next index + 1, 0 = end;
+				 * free list: next index, DC_NIL = end */
 	uint32_t prev, next;	/* LRU list, head = most recent */
 	char name[DNS_NAME_TEXT_MAX];
 };
@@ -35,6 +40,7 @@ struct dnscache {
 	uint32_t *buckets;
 	uint32_t capacity, bucket_mask;
 	uint32_t free_head, lru_head, lru_tail;
+	uint32_t fresh;		/* entries from here on were never used */
 	uint32_t ttl_min, ttl_max;
 	uint64_t seed;
 	dnscache_observer observe;
@@ -72,7 +78,7 @@ struct dnscache *dnscache_new(uint32_t capacity, uint32_t ttl_min,
 			      uint32_t ttl_max)
 {
 	struct dnscache *c;
-	uint32_t nb = 1, i;
+	uint32_t nb = 1;
 
 	if (capacity == 0 || capacity > DC_MAX_CAPACITY || ttl_min > ttl_max) {
 		errno = EINVAL;
@@ -84,15 +90,12 @@ struct dnscache *dnscache_new(uint32_t capacity, uint32_t ttl_min,
 	while (nb < capacity)
 		nb <<= 1;
 	c->pool = calloc(capacity, sizeof(*c->pool));
-	c->buckets = malloc(nb * sizeof(*c->buckets));
+	c->buckets = calloc(nb, sizeof(*c->buckets));	/* all chains empty */
 	if (!c->pool || !c->buckets)
 		goto out_free_cache;
-	memset(c->buckets, 0xff, nb * sizeof(*c->buckets));	/* all DC_NIL */
-	for (i = 0; i < capacity; i++)
-		c->pool[i].hnext = i + 1 < capacity ? i + 1 : DC_NIL;
 	c->capacity = capacity;
 	c->bucket_mask = nb - 1;
-	c->free_head = 0;
+	c->free_head = DC_NIL;
 	c->lru_head = c->lru_tail = DC_NIL;
 	c->ttl_min = ttl_min;
 	c->ttl_max = ttl_max;
@@ -154,8 +157,8 @@ static uint32_t dc_find(const struct dnscache *c, int family,
 	uint32_t *l = &c->buckets[dc_hash(c, family, addr)];
 	size_t n = family == AF_INET ? 4 : 16;
 
-	while (*l != DC_NIL) {
-		struct dc_entry *e = &c->pool[*l];
+	while (*l) {
+		struct dc_entry *e = &c->pool[*l - 1];
 
 		if (e->family == family && memcmp(e->addr, addr, n) == 0)
 			break;
@@ -163,7 +166,7 @@ static uint32_t dc_find(const struct dnscache *c, int family,
 	}
 	if (link)
 		*link = l;
-	return *l;
+	return *l ? *l - 1 : DC_NIL;
 }
 
 /* Take entry @i out of its bucket and the LRU list, back to the free list. */
@@ -181,11 +184,13 @@ static void dc_remove(struct dnscache *c, uint32_t i)
 	c->st.entries--;
 }
 
-/* A free entry, reusing the LRU tail when the pool is exhausted. */
+/* A freed entry, else a never-used one, else the LRU tail. */
 static uint32_t dc_take(struct dnscache *c, uint64_t now)
 {
 	uint32_t i = c->free_head;
 
+	if (i == DC_NIL && c->fresh < c->capacity)
+		return c->fresh++;
 	if (i == DC_NIL) {
 		i = c->lru_tail;
 		if (c->pool[i].expires <= now)
@@ -225,8 +230,8 @@ static void dc_insert(struct dnscache *c, int family, const uint8_t *addr,
 		e->several = 0;
 		/* dc_take may have unlinked a neighbour: find the slot again */
 		dc_find(c, family, addr, &link);
-		e->hnext = DC_NIL;
-		*link = i;
+		e->hnext = 0;
+		*link = i + 1;
 		c->st.inserts++;
 		c->st.entries++;
 	}

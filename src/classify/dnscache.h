@@ -3,7 +3,8 @@
  *
  * Learned from DNS responses seen in traffic (A and AAAA, following CNAME
  * chains back to the question name), so flows without SNI can still be
- * named.  Fixed capacity chosen at creation, all memory preallocated, LRU
+ * named.  Fixed capacity chosen at creation, all memory reserved then (and
+ * touched as it fills), LRU
  * eviction when full, TTL clamped to [ttl_min, ttl_max], everything
  * counted.  Not thread-safe: one cache per worker.  What other workers
  * saw reaches a cache through its inbox, the one part that is shared.

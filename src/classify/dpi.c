@@ -40,8 +40,21 @@ struct dpi_chunk {
 	uint8_t mem[] __attribute__((aligned(DPI_ALIGN)));
 };
 
-struct dpi {
+/* A detection module, shared by the struct dpi of several workers when the
+ * owner trades some latency for memory (5.5-10 MiB per module): nDPI keeps
+ * per-packet state and caches in the module, so a shared one is used under
+ * its lock. Its protocol tables are read-only after init: names need no
+ * lock. */
+struct dpi_module {
 	struct ndpi_detection_module_struct *mod;
+	pthread_mutex_t lock;
+	unsigned int refs;	/* changed only before the workers start */
+	bool shared;		/* refs > 1: take the lock */
+};
+
+struct dpi {
+	struct ndpi_detection_module_struct *mod;	/* == m->mod */
+	struct dpi_module *m;
 	struct dpi_flow *free_list;
 	struct dpi_chunk *chunks;
 	size_t flow_size;	/* sizeof(struct dpi_flow) + nDPI's flow */
@@ -56,13 +69,22 @@ static struct ndpi_detection_module_struct *compat_init(void)
 {
 	struct ndpi_detection_module_struct *mod;
 
+	/* netify reads no flow risk: nDPI's risk address lists (1.1 MiB per
+	 * module in 4.8, 2.8 MiB in 4.11) are not loaded where nDPI lets us
+	 * say so (4.2 has no such switch) */
 #ifdef NDPI_HAVE_GLOBAL_CTX
 	mod = ndpi_init_detection_module(NULL);
+#elif defined(NDPI_HAVE_PREF_NO_RISK_PTREE)
+	mod = ndpi_init_detection_module(ndpi_dont_init_risk_ptree);
 #else
 	mod = ndpi_init_detection_module(ndpi_no_prefs);
 #endif
 	if (!mod)
 		return NULL;
+#ifdef NDPI_HAVE_SET_CONFIG
+	if (ndpi_set_config(mod, NULL, "flow_risk_lists.load", "0") != NDPI_CFG_OK)
+		log_msg(LOG_DEBUG, "nDPI: flow_risk_lists.load not accepted; risk lists stay loaded");
+#endif
 #ifdef NDPI_HAVE_BITMASK
 	{
 		NDPI_PROTOCOL_BITMASK all;
@@ -165,17 +187,57 @@ static struct ndpi_flow_struct *ndpi_of(const struct dpi_flow *df)
 	return (struct ndpi_flow_struct *)(uintptr_t)df->ndpi;
 }
 
-struct dpi *dpi_new(uint32_t max_flows)
+static struct dpi_module *module_new(void)
+{
+	struct dpi_module *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	if (!(m->mod = compat_init())) {
+		free(m);
+		return NULL;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	m->refs = 1;
+	return m;
+}
+
+static void module_put(struct dpi_module *m)
+{
+	if (!m || --m->refs)
+		return;
+	ndpi_exit_detection_module(m->mod);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static void module_lock(struct dpi_module *m)
+{
+	if (m->shared)
+		pthread_mutex_lock(&m->lock);
+}
+
+static void module_unlock(struct dpi_module *m)
+{
+	if (m->shared)
+		pthread_mutex_unlock(&m->lock);
+}
+
+struct dpi *dpi_new(uint32_t max_flows, struct dpi *share)
 {
 	struct dpi *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
-	d->mod = compat_init();
-	if (!d->mod) {
+	if (share) {
+		d->m = share->m;
+		d->m->refs++;
+		d->m->shared = true;
+	} else if (!(d->m = module_new())) {
 		free(d);
 		return NULL;
 	}
+	d->mod = d->m->mod;
 	d->flow_size = (sizeof(struct dpi_flow) + ndpi_detection_get_sizeof_ndpi_flow_struct() +
 			DPI_ALIGN - 1) & ~(size_t)(DPI_ALIGN - 1);
 	d->max_flows = max_flows;
@@ -192,7 +254,7 @@ void dpi_free(struct dpi *d)
 		next = c->next;
 		free(c);
 	}
-	ndpi_exit_detection_module(d->mod);
+	module_put(d->m);
 	free(d);
 }
 
@@ -273,11 +335,16 @@ static void fill_result(struct dpi_result *r, ndpi_protocol p)
 void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64_t ts_ms,
 		 struct dpi_result *r)
 {
-	ndpi_protocol proto = compat_process(d->mod, ndpi_of(df), p, ts_ms);
+	ndpi_protocol proto;
+	int done;
 
+	module_lock(d->m);
+	proto = compat_process(d->mod, ndpi_of(df), p, ts_ms);
 	memset(r, 0, sizeof(*r));
 	fill_result(r, proto);
-	r->complete = r->detected && compat_done(d->mod, ndpi_of(df), &proto);
+	done = r->detected && compat_done(d->mod, ndpi_of(df), &proto);
+	module_unlock(d->m);
+	r->complete = done;
 }
 
 void dpi_giveup(struct dpi *d, struct dpi_flow *df, struct dpi_result *r)
@@ -287,7 +354,9 @@ void dpi_giveup(struct dpi *d, struct dpi_flow *df, struct dpi_result *r)
 	ndpi_protocol proto;
 
 	/* A protocol already found stands; giveup() only fills in the rest. */
+	module_lock(d->m);
 	proto = compat_giveup(d->mod, f, &guessed);
+	module_unlock(d->m);
 	memset(r, 0, sizeof(*r));
 	fill_result(r, proto);
 	r->complete = 1;

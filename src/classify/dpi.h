@@ -1,7 +1,8 @@
 /* Deep packet inspection: the only module that includes nDPI's headers.
  *
  * A compat layer over nDPI 4.2 (Debian), 4.8 (OpenWrt 23.05/24.10), 4.11 and
- * 5.0's published API (OpenWrt master), selected by configure's probes. One struct dpi per engine (thread); flow states come
+ * 5.0's published API (OpenWrt master), selected by configure's probes. One struct dpi per engine (thread), alone
+ * or sharing its detection module with others (dpi_new); flow states come
  * from a bounded pool that grows in chunks and is reused, so steady state
  * does not allocate (nDPI itself may allocate strings for metadata).
  */
@@ -31,7 +32,10 @@ struct dpi_stats {
 	uint64_t flows_alloc, flows_pool, flows_full;
 };
 
-struct dpi *dpi_new(uint32_t max_flows);
+/* @share: NULL for a detection module of its own, or a dpi whose module
+ * to use (under a lock from then on, on both); the flow pool is always
+ * this dpi's. Call from one thread, before packets flow. */
+struct dpi *dpi_new(uint32_t max_flows, struct dpi *share);
 void dpi_free(struct dpi *d);
 
 /* A clean flow state from the pool; NULL when max_flows are in use. */

@@ -88,7 +88,8 @@ struct engine *engine_new(const struct engine_cfg *cfg)
 	if (!e->flows)
 		goto out_free;
 	flow_table_set_id_base(e->flows, cfg->flow_id_base);
-	e->dpi = dpi_new(cfg->dpi_capacity ? cfg->dpi_capacity : cfg->flow_capacity);
+	e->dpi = dpi_new(cfg->dpi_capacity ? cfg->dpi_capacity : cfg->flow_capacity,
+			 cfg->dpi_share ? cfg->dpi_share->dpi : NULL);
 	if (!e->dpi)
 		goto out_free;
 	if (cfg->dns_cache_size) {

@@ -50,6 +50,7 @@ struct engine_cfg {
 	unsigned n_local_nets;
 	uint64_t seed;			/* hash seed; 0 = random */
 	uint32_t flow_id_base;		/* first flow id - 1: workers use disjoint ranges */
+	struct engine *dpi_share;	/* use this engine's nDPI module (locked); NULL: own */
 	struct engine_callbacks cb;
 };
 

@@ -121,6 +121,15 @@ static void check_unload(struct check_ctx *c)
 
 /* ---- printing the effective policy ---- */
 
+/* A table size per queue; 0 is decided at start from the RAM the box has. */
+static void check_print_size(const char *label, unsigned int n)
+{
+	if (n)
+		printf("  %-16s %u per queue\n", label, n);
+	else
+		printf("  %-16s from RAM at start\n", label);
+}
+
 static void check_print_strs(const char *label, const struct policy_strs *l)
 {
 	printf("  %-16s", label);
@@ -171,9 +180,16 @@ static void check_print_main(const struct policy_main *m)
 	printf("  %-16s %s\n", "control_socket", esc(m->control_socket));
 	printf("  %-16s %us\n", "status_interval", m->status_interval);
 	printf("  %-16s %s\n", "apps_dir", esc(m->apps_dir));
-	printf("  %-16s %u flows, %u DNS entries (TTL %u..%us)\n", "tables",
-	       m->flow_table_size, m->dns_cache_size, m->dns_ttl_min,
-	       m->dns_ttl_max);
+	check_print_size("flow_table_size", m->flow_table_size);
+	check_print_size("inspect_slots", m->inspect_slots);
+	check_print_size("dns_cache_size", m->dns_cache_size);
+	printf("  %-16s %u queue%s per nDPI module\n", "dpi_share", m->dpi_share,
+	       m->dpi_share == 1 ? "" : "s");
+	if (m->worker_priority)
+		printf("  %-16s SCHED_FIFO %u (else nice -10)\n", "worker_priority", m->worker_priority);
+	else
+		printf("  %-16s normal\n", "worker_priority");
+	printf("  %-16s %u..%us\n", "dns_ttl", m->dns_ttl_min, m->dns_ttl_max);
 	printf("  %-16s %s\n", "log_level", policy_log_level_name(m->log_level));
 }
 

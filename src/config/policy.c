@@ -91,8 +91,10 @@ static int policy_main_defaults(struct policy_main *m)
 	m->block_timeout = 300;
 	m->monitor_framing = POLICY_FRAMING_NDJSON;
 	m->status_interval = 10;
-	m->flow_table_size = 65536;
-	m->dns_cache_size = 16384;
+	/* flow_table_size, dns_cache_size, inspect_slots: 0 = from the RAM
+	 * the box has, at start (src/daemon/sizing.c) */
+	m->dpi_share = 2;
+	m->worker_priority = 1;
 	m->dns_ttl_min = 60;
 	m->dns_ttl_max = 86400;
 	m->capture_unknown_max_files = 100;

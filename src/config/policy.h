@@ -135,7 +135,10 @@ struct policy_main {
 	char *capture_unknown_dir;		/* NULL = off */
 	unsigned int capture_unknown_max_files;	/* per run */
 	unsigned int capture_unknown_max_bytes;	/* per file */
-	unsigned int flow_table_size, dns_cache_size;
+	unsigned int flow_table_size, dns_cache_size;	/* per queue; 0 = from RAM */
+	unsigned int inspect_slots;		/* per queue; 0 = from RAM */
+	unsigned int dpi_share;			/* queues per nDPI module */
+	unsigned int worker_priority;		/* SCHED_FIFO priority; 0 = normal */
 	unsigned int dns_ttl_min, dns_ttl_max;	/* seconds */
 	int log_level;				/* syslog LOG_ERR .. LOG_DEBUG */
 };

@@ -14,8 +14,6 @@
 int verdict_init(struct verdict *v, struct engine *e, const struct marks *m, uint32_t capacity,
 		 const struct verdict_ops *ops)
 {
-	uint32_t i;
-
 	memset(v, 0, sizeof(*v));
 	v->e = e;
 	v->marks = *m;
@@ -24,9 +22,10 @@ int verdict_init(struct verdict *v, struct engine *e, const struct marks *m, uin
 	v->pool = calloc(capacity ? capacity : 1, sizeof(*v->pool));
 	if (!v->pool)
 		return -1;
-	for (i = 0; i + 1 < capacity; i++)
-		v->pool[i].next_free = &v->pool[i + 1];
-	v->free_list = capacity ? v->pool : NULL;
+	/* no free list through the pool: states are handed out in index
+	 * order, so an idle worker never touches the pool's pages */
+	v->capacity = capacity;
+	v->reeval_step = VERDICT_REEVAL_STEP;
 	return 0;
 }
 
@@ -49,11 +48,14 @@ struct flowstate *verdict_state(struct verdict *v, struct flow *f)
 
 	if (fs)
 		return fs;
-	if (!(fs = v->free_list)) {
+	if ((fs = v->free_list)) {
+		v->free_list = fs->next_free;
+	} else if (v->fresh < v->capacity) {
+		fs = &v->pool[v->fresh++];
+	} else {
 		v->st.pool_empty++;
 		return NULL;
 	}
-	v->free_list = fs->next_free;
 	memset(fs, 0, sizeof(*fs));
 	fs->action = VERDICT_NONE;
 	f->user = fs;
@@ -263,11 +265,24 @@ static int verdict_reevaluate_one(void *user, struct flow *f)
 	return 0;
 }
 
-void verdict_reevaluate(struct verdict *v, time_t now)
+bool verdict_reevaluate_step(struct verdict *v, time_t now)
 {
 	struct verdict_walk vw = { v, now };
 
-	engine_foreach_flow(v->e, verdict_reevaluate_one, &vw);
+	if (!v->reeval_busy)
+		return false;
+	/* a flow keeps its slot while it lives: none is seen twice, and one
+	 * that arrives behind the walk is matched under the new policy anyway */
+	v->reeval_busy = engine_foreach_flow_step(v->e, &v->reeval_pos, v->reeval_step,
+						  verdict_reevaluate_one, &vw) != 0;
+	return v->reeval_busy;
+}
+
+void verdict_reevaluate(struct verdict *v, time_t now)
+{
+	v->reeval_pos = 0;
+	v->reeval_busy = true;
+	verdict_reevaluate_step(v, now);
 }
 
 /* Which rules are active now, folded into one number: when a schedule

@@ -35,6 +35,8 @@ struct policy_rule;
 
 #define VERDICT_NONE 0xff	/* flowstate.action: no rule */
 #define VERDICT_IFCACHE 32	/* interface names remembered */
+/* flow table slots re-matched per step: ~0.1-0.3 ms of a worker's time */
+#define VERDICT_REEVAL_STEP 256
 
 /* The daemon's view of one flow: its policy outcome. */
 struct flowstate {
@@ -92,8 +94,12 @@ struct verdict {
 	const struct apps_db *apps;	/* for categories; may be NULL */
 	struct verdict_ops ops;
 	struct flowstate *pool, *free_list;
+	uint32_t capacity, fresh;	/* pool[fresh..capacity) never used yet */
 	struct { uint32_t ifindex; char name[16]; } ifcache[VERDICT_IFCACHE];
 	uint64_t sched_sig;		/* rules active at the last tick */
+	uint32_t reeval_pos;		/* next flow table slot of a re-evaluation */
+	uint32_t reeval_step;		/* slots per step (VERDICT_REEVAL_STEP) */
+	bool reeval_busy;		/* a re-evaluation walk is under way */
 	struct verdict_stats st;
 };
 
@@ -140,11 +146,18 @@ void verdict_packet(struct verdict *v, struct flow *f, struct flowstate *fs, tim
 
 /** verdict_reevaluate - every flow matched again (new policy); a flow
  * whose decision had reached the kernel (fs->committed) and changed gets
- * its conntrack mark rewritten */
+ * its conntrack mark rewritten.  Starts a walk over the flow table (again
+ * from the start if one is under way) and runs its first step of
+ * v->reeval_step slots; verdict_reevaluate_step() runs the rest, so a
+ * worker with 65,536 flows keeps answering packets in between. */
 void verdict_reevaluate(struct verdict *v, time_t now);
 
+/** verdict_reevaluate_step - next step of a walk verdict_reevaluate()
+ * started; true while the walk is not over */
+bool verdict_reevaluate_step(struct verdict *v, time_t now);
+
 /** verdict_schedule_tick - about once a second: when a rule's schedule
- * starts or ends, every flow is matched again */
+ * starts or ends, every flow is matched again (verdict_reevaluate) */
 void verdict_schedule_tick(struct verdict *v, time_t now);
 
 #endif

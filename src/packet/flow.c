@@ -4,7 +4,10 @@
  * one LRU list per timeout class (TCP, closing TCP, UDP, other). Each list
  * is ordered by last use, so expiry pops from its tail and stops at the
  * first flow that is still fresh: O(expired), not O(table). Eviction takes
- * the oldest of the four tails. Indices, not pointers, link the lists.
+ * the oldest of the four tails. Indices, not pointers, link the lists;
+ * hash chains (buckets and hnext) hold index + 1, so that 0 ends a chain
+ * and the calloc'ed bucket array costs no RAM until flows arrive (the
+ * free list, also through hnext, holds plain indices).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +92,9 @@ struct flow_table *flow_table_new(uint32_t capacity, uint64_t seed, const struct
 	while (nb < capacity)
 		nb <<= 1;
 	t->flows = calloc(capacity, sizeof(*t->flows));
-	t->buckets = malloc(nb * sizeof(*t->buckets));
+	t->buckets = calloc(nb, sizeof(*t->buckets));	/* all chains empty */
 	if (!t->flows || !t->buckets)
 		goto out_free;
-	memset(t->buckets, 0xff, nb * sizeof(*t->buckets));
 	/* Entries are handed out in order before the free list is used, so
 	 * calloc's untouched pages of a big, mostly empty table cost no RAM. */
 	t->free_head = FLOW_NONE;
@@ -177,23 +179,23 @@ static uint32_t bucket_of(const struct flow_table *t, const struct flow_key *k)
 
 struct flow *flow_find(struct flow_table *t, const struct flow_key *k)
 {
-	uint32_t i;
+	uint32_t l;
 
 	t->stats.lookups++;
-	for (i = t->buckets[bucket_of(t, k)]; i != FLOW_NONE; i = t->flows[i].hnext)
-		if (!memcmp(&t->flows[i].key, k, sizeof(*k)))
-			return &t->flows[i];
+	for (l = t->buckets[bucket_of(t, k)]; l; l = t->flows[l - 1].hnext)
+		if (!memcmp(&t->flows[l - 1].key, k, sizeof(*k)))
+			return &t->flows[l - 1];
 	return NULL;
 }
 
 static void hash_unlink(struct flow_table *t, struct flow *f)
 {
 	uint32_t *pp = &t->buckets[bucket_of(t, &f->key)];
-	uint32_t idx = (uint32_t)(f - t->flows);
+	uint32_t link = (uint32_t)(f - t->flows) + 1;
 
-	while (*pp != FLOW_NONE && *pp != idx)
-		pp = &t->flows[*pp].hnext;
-	if (*pp == idx)
+	while (*pp && *pp != link)
+		pp = &t->flows[*pp - 1].hnext;
+	if (*pp == link)
 		*pp = f->hnext;
 }
 
@@ -275,7 +277,7 @@ struct flow *flow_get(struct flow_table *t, const struct flow_key *k, uint64_t n
 	f->id = ++t->next_id;
 	b = bucket_of(t, k);
 	f->hnext = t->buckets[b];
-	t->buckets[b] = (uint32_t)(f - t->flows);
+	t->buckets[b] = (uint32_t)(f - t->flows) + 1;
 	f->lru_class = (uint8_t)flow_class(f);
 	lru_push(t, f, (enum lru_class)f->lru_class);
 	t->stats.inserts++;

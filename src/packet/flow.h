@@ -69,7 +69,7 @@ struct flow {
 	uint64_t last_seen;	/* ms */
 	uint64_t bytes[2];	/* per key side, IP bytes */
 	uint32_t packets[2];
-	uint32_t hnext;		/* hash chain */
+	uint32_t hnext;		/* hash chain: next index + 1, 0 = end (free list: index) */
 	uint32_t lru_prev, lru_next;
 	uint32_t id;		/* serial, unique in a run */
 	struct dpi_flow *dpi;	/* while inspecting, else NULL */

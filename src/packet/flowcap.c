@@ -20,6 +20,7 @@ struct flowcap_slot {
 
 struct flowcap {
 	struct flowcap_slot *slots, *free_list;
+	uint32_t capacity, fresh;	/* slots[fresh..capacity) never used yet */
 	size_t file_max;
 	flowcap_sink sink;
 	void *ctx;
@@ -29,7 +30,6 @@ struct flowcap {
 struct flowcap *flowcap_new(uint32_t slots, size_t file_max, flowcap_sink sink, void *ctx)
 {
 	struct flowcap *c;
-	uint32_t i;
 
 	if (!slots || file_max < FLOWCAP_PCAP_HDR) {
 		errno = EINVAL;
@@ -41,9 +41,9 @@ struct flowcap *flowcap_new(uint32_t slots, size_t file_max, flowcap_sink sink, 
 		free(c);
 		return NULL;
 	}
-	for (i = 0; i + 1 < slots; i++)
-		c->slots[i].next_free = &c->slots[i + 1];
-	c->free_list = c->slots;
+	/* handed out in index order (no free list threaded through them):
+	 * the slots' pages are touched only as flows use them */
+	c->capacity = slots;
 	c->file_max = file_max < FLOWCAP_FILE_MAX ? file_max : FLOWCAP_FILE_MAX;
 	c->sink = sink;
 	c->ctx = ctx;
@@ -96,11 +96,14 @@ static struct flowcap_slot *flowcap_get(struct flowcap *c, uint32_t linktype)
 {
 	struct flowcap_slot *s = c->free_list;
 
-	if (!s) {
+	if (s) {
+		c->free_list = s->next_free;
+	} else if (c->fresh < c->capacity) {
+		s = &c->slots[c->fresh++];
+	} else {
 		c->st.pool_empty++;
 		return NULL;
 	}
-	c->free_list = s->next_free;
 	s->next_free = NULL;
 	s->linktype = linktype;
 	s->n = 0;

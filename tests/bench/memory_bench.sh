@@ -29,6 +29,9 @@
 # Environment: NDPI_PREFIXES (space-separated install prefixes, instead of
 # the discovered ones), BENCH_CAPTURES (10), BENCH_REPS (40), BENCH_ONEPKT
 # (20000), BENCH_LAB (1), BENCH_PERF (1), NETIFY_CORPUS, NETIFY_DEPS.
+# BENCH_BASELINE="LABEL=BINARY ...": other netify binaries (e.g. built from
+# an older commit) measured in the same run, classify, idle and lab rows
+# under their LABEL (say "4.2.0-base"), next to this tree's.
 set -u
 SECS=${1:-10}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -167,6 +170,24 @@ for prefix in "" $prefixes; do
 		b=$(rss_of "$reader" -i "$work/p2.pcap" -q -v 0)
 		put "$v" reader_insp_per_flow $(( (b - a) * 1024 / onepkt ))
 	fi
+	if [ "$(id -u)" = 0 ]; then
+		put "$v" idle_q1 "$(idle_rss "$netify" 0)"
+		put "$v" idle_q4 "$(idle_rss "$netify" 0-3)"
+	fi
+done
+
+for e in ${BENCH_BASELINE:-}; do
+	v=${e%%=*} netify=${e#*=}
+	[ -x "$netify" ] || { echo "baseline $v: no binary at $netify"; continue; }
+	echo "baseline $v: $netify"
+	labv="$labv $v=$netify"
+	a=$(rss_of "$netify" classify --flows 1048576 "$work/big.pcap"); fa=$(flows_of)
+	b=$(rss_of "$netify" classify --flows 1048576 "$work/half.pcap"); fb=$(flows_of)
+	put "$v" classify_rss "$a"
+	[ -n "$fa" ] && [ -n "$fb" ] && [ "$fa" -gt "$fb" ] && put "$v" classify_per_flow $(( (a - b) * 1024 / (fa - fb) ))
+	a=$(rss_of "$netify" classify --flows 1048576 "$work/p1.pcap")
+	b=$(rss_of "$netify" classify --flows 1048576 "$work/p2.pcap")
+	put "$v" insp_per_flow $(( (b - a) * 1024 / onepkt ))
 	if [ "$(id -u)" = 0 ]; then
 		put "$v" idle_q1 "$(idle_rss "$netify" 0)"
 		put "$v" idle_q4 "$(idle_rss "$netify" 0-3)"

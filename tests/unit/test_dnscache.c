@@ -12,6 +12,7 @@
 
 #include "dnscache.h"
 #include "dnsbuild.h"
+#include "rss.h"
 
 static const char *look4(struct dnscache *c, const char *ip, uint64_t now)
 {
@@ -191,6 +192,53 @@ static void test_tcp_framing(void **state)
 	dnscache_free(c);
 }
 
+/* Entries come from the free list first, then from the never-used part of
+ * the pool, and only then is the LRU entry evicted. */
+static void test_free_then_fresh(void **state)
+{
+	struct dnscache *c = dnscache_new(4, 10, 600);
+	struct dnscache_stats st;
+	struct dnsb b;
+	(void)state;
+
+	answer(&b, "short.example", 10, 1, 2);		/* .1 .2 until 10 */
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 0), 2);
+	assert_null(look4(c, "10.0.0.1", 20));		/* expired: freed */
+	answer(&b, "more.example", 300, 3, 3);		/* .3 .4 .5 */
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 21), 3);
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.evictions, 0);
+	assert_string_equal(look4(c, "10.0.0.2", 5), "short.example");
+	answer(&b, "last.example", 300, 6, 1);		/* full: evicts .3 */
+	dnscache_learn(c, b.buf, b.len, 22);
+	dnscache_get_stats(c, &st);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.evictions, 1);
+	assert_null(look4(c, "10.0.0.3", 23));
+	assert_string_equal(look4(c, "10.0.0.6", 23), "last.example");
+	dnscache_free(c);
+}
+
+/* A cache nobody fed costs next to nothing resident: 1,048,576 entries
+ * are ~300 MiB of pool and 4 MiB of buckets, of which only what is used
+ * may be touched. */
+static void test_lazy_pool(void **state)
+{
+	long before = rss_kib();
+	struct dnscache *c = dnscache_new(1u << 20, 10, 600);
+	struct dnsb b;
+	(void)state;
+
+	assert_non_null(c);
+	if (before < 0)
+		skip();
+	answer(&b, "one.example", 300, 1, 1);
+	assert_int_equal(dnscache_learn(c, b.buf, b.len, 0), 1);
+	assert_true(rss_kib() - before < 4096);
+	dnscache_free(c);
+}
+
 /* Answers another worker posted are learnt at the owner's next drain; a
  * full inbox drops (counted), and a drain without a cache empties it. */
 static void test_inbox(void **state)
@@ -305,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_tcp_framing),
 		cmocka_unit_test(test_inbox),
 		cmocka_unit_test(test_sole_name),
+		cmocka_unit_test(test_free_then_fresh),
+		cmocka_unit_test(test_lazy_pool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

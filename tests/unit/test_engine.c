@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include "dnsbuild.h"
@@ -153,12 +154,80 @@ static void result_carries_packet_and_dns_answer(void **state)
 	engine_free(e);
 }
 
+/* Engines of two threads sharing one nDPI module (dpi_share): each names
+ * its own DNS flows while the other runs; the module outlives whichever
+ * engine goes first. */
+struct dns_runner {
+	struct engine *e;
+	uint8_t net;		/* client addresses 192.168.<net>.x */
+	unsigned named;
+};
+
+static void *dns_run(void *arg)
+{
+	struct dns_runner *t = arg;
+	unsigned i;
+
+	for (i = 0; i < 2000; i++) {
+		struct pb b = { .len = 0 };
+		struct engine_result r;
+		struct dnsb d;
+		char src[32];
+		const char *name;
+
+		dnsb_header(&d, (uint16_t)i, 0, 0, 1, 0);
+		dnsb_question(&d, "www.example.org", 1);
+		snprintf(src, sizeof(src), "192.168.%u.%u", t->net, 1 + i % 200);
+		pb_ipv4(&b, IPPROTO_UDP, src, "192.168.1.1", (uint16_t)(8 + d.len), 0, 0);
+		pb_udp(&b, (uint16_t)(20000 + i), 53, (uint16_t)d.len);
+		pb_bytes(&b, d.buf, d.len);
+		if (engine_process(t->e, LINK_RAW, b.buf, (uint32_t)b.len, 1000000ULL + i, &r) ||
+		    !r.flow)
+			continue;
+		name = engine_proto_name(t->e, r.flow->proto_master);
+		if (name && strcmp(name, "DNS") == 0)
+			t->named++;
+	}
+	return NULL;
+}
+
+static void shared_module_two_threads(void **state)
+{
+	struct seen s = { 0 };
+	struct engine_cfg cfg;
+	struct dns_runner t[2] = { { .net = 2 }, { .net = 3 } };
+	pthread_t th[2];
+	int i;
+
+	(void)state;
+	engine_cfg_defaults(&cfg);
+	cfg.flow_capacity = 4096;
+	cfg.dns_cache_size = 0;
+	cfg.cb.user = &s;
+	assert_non_null(t[0].e = engine_new(&cfg));
+	cfg.dpi_share = t[0].e;
+	assert_non_null(t[1].e = engine_new(&cfg));
+	assert_string_equal(engine_proto_name(t[1].e, 5), engine_proto_name(t[0].e, 5));
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, dns_run, &t[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(t[0].named, 2000);
+	assert_int_equal(t[1].named, 2000);
+	engine_free(t[0].e);		/* the sharer still uses the module */
+	t[0].e = NULL;
+	dns_run(&t[1]);
+	assert_int_equal(t[1].named, 4000);
+	engine_free(t[1].e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(idle_inspection_ends_early),
 		cmocka_unit_test(budget_ends_inspection),
 		cmocka_unit_test(result_carries_packet_and_dns_answer),
+		cmocka_unit_test(shared_module_two_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

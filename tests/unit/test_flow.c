@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "flow.h"
+#include "rss.h"
 
 static const struct flow_timeouts TO = { .tcp = 100, .tcp_closed = 5, .udp = 30, .other = 10 };
 
@@ -205,6 +206,25 @@ static void flush_and_capacity_limits(void **state)
 	flow_table_free(t);
 }
 
+/* A new table costs no RAM until flows arrive: neither its flows nor its
+ * buckets (8 MiB of them here) are touched at creation. */
+static void new_table_untouched(void **state)
+{
+	struct purged pg = { 0 };
+	long before = rss_kib();
+	struct flow_table *t = flow_table_new(1u << 21, 1, &TO, on_purge, &pg);
+	bool created;
+	uint8_t side;
+
+	(void)state;
+	assert_non_null(t);
+	if (before >= 0)
+		assert_true(rss_kib() - before < 4096);
+	assert_non_null(get(t, IPPROTO_UDP, 1, 1, 2, 2, 1, &created, &side));
+	assert_true(created);
+	flow_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +235,7 @@ int main(void)
 		cmocka_unit_test(tcp_fin_rst_short_timeout),
 		cmocka_unit_test(refresh_delays_expiry),
 		cmocka_unit_test(flush_and_capacity_limits),
+		cmocka_unit_test(new_table_untouched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

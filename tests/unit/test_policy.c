@@ -150,8 +150,12 @@ static void test_defaults(void **state)
 	assert_string_equal(m->control_socket, "/var/run/netify/control.sock");
 	assert_int_equal(m->status_interval, 10);
 	assert_string_equal(m->apps_dir, "/etc/netify/apps.d");
-	assert_int_equal(m->flow_table_size, 65536);
-	assert_int_equal(m->dns_cache_size, 16384);
+	/* table sizes: 0 = from RAM at start (sizing.c) */
+	assert_int_equal(m->flow_table_size, 0);
+	assert_int_equal(m->dns_cache_size, 0);
+	assert_int_equal(m->inspect_slots, 0);
+	assert_int_equal(m->dpi_share, 2);
+	assert_int_equal(m->worker_priority, 1);
 	assert_int_equal(m->dns_ttl_min, 60);
 	assert_int_equal(m->dns_ttl_max, 86400);
 	assert_int_equal(m->log_level, LOG_NOTICE);
@@ -189,6 +193,9 @@ static void test_main_all_options(void **state)
 		"\toption apps_dir '/usr/share/netify/apps'\n"
 		"\toption flow_table_size '1024'\n"
 		"\toption dns_cache_size '64'\n"
+		"\toption inspect_slots '100'\n"
+		"\toption dpi_share '1'\n"
+		"\toption worker_priority '0'\n"
 		"\toption dns_ttl_min '0'\n"
 		"\toption dns_ttl_max '1'\n"
 		"\toption log_level 'debug'\n");
@@ -225,6 +232,9 @@ static void test_main_all_options(void **state)
 	assert_string_equal(m->apps_dir, "/usr/share/netify/apps");
 	assert_int_equal(m->flow_table_size, 1024);
 	assert_int_equal(m->dns_cache_size, 64);
+	assert_int_equal(m->inspect_slots, 100);
+	assert_int_equal(m->dpi_share, 1);
+	assert_int_equal(m->worker_priority, 0);
 	assert_int_equal(m->dns_ttl_min, 0);
 	assert_int_equal(m->dns_ttl_max, 1);
 	assert_int_equal(m->log_level, LOG_DEBUG);
@@ -255,6 +265,9 @@ static void test_errors_main(void **state)
 		     "'99999999999999999999999'\n",
 		     NF "2: main: option 'flow_table_size': "
 		     "'99999999999999999999999' is not a number in 1024..16777216");
+	expect_error("config netify 'main'\n\toption inspect_slots '0'\n",
+		     NF "2: main: option 'inspect_slots': '0' is not a "
+		     "number in 64..16777216");
 	expect_error("config netify 'main'\n\toption mark_mask '0xfg'\n",
 		     NF "2: main: option 'mark_mask': invalid value '0xfg'");
 	expect_error("config netify 'main'\n\toption mark_mask '0x100000000'\n",

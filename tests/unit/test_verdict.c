@@ -17,6 +17,7 @@
 #include "dnsbuild.h"
 #include "engine.h"
 #include "pktbuild.h"
+#include "rss.h"
 #include "policy.h"
 #include "verdict.h"
 
@@ -424,6 +425,43 @@ static void reevaluate_on_new_policy(void **state)
 	fixture_free(fx);
 }
 
+/* A re-evaluation goes in steps of reeval_step flow slots, so that packets
+ * are answered in between: each step matches only its slots, the walk ends
+ * after the last one, and a new re-evaluation starts over. */
+static void reevaluate_in_steps(void **state)
+{
+	struct fixture *fx = fixture_new(1, 64);
+	struct flowstate *fs[5];
+	unsigned i, n;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		decided(fx, "10.9.1.3", (uint16_t)(40100 + i), T0, &fs[i]);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fs[i]->bits, fx->marks.blocked);
+	fx->v.reeval_step = 2;
+	verdict_set_config(&fx->v, NULL, fx->apps);
+	verdict_reevaluate(&fx->v, T0);		/* first step: slots 0-1 */
+	for (i = n = 0; i < 5; i++)
+		n += fs[i]->bits == fx->marks.released;
+	assert_int_equal(n, 2);
+	assert_true(verdict_reevaluate_step(&fx->v, T0));	/* 2-3 */
+	assert_false(verdict_reevaluate_step(&fx->v, T0));	/* 4: done */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fs[i]->bits, fx->marks.released);
+	assert_false(verdict_reevaluate_step(&fx->v, T0));	/* nothing under way */
+
+	verdict_set_config(&fx->v, fx->policy, fx->apps);
+	verdict_reevaluate(&fx->v, T0);
+	verdict_set_config(&fx->v, NULL, fx->apps);	/* a newer one mid-walk */
+	verdict_reevaluate(&fx->v, T0);
+	while (verdict_reevaluate_step(&fx->v, T0))
+		;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(fs[i]->bits, fx->marks.released);
+	fixture_free(fx);
+}
+
 /* The pool is sized like the flow table; past it, flows have no state and
  * that is counted. A purged flow gives its state back. */
 static void pool_exhaustion_counted(void **state)
@@ -446,6 +484,36 @@ static void pool_exhaustion_counted(void **state)
 	fixture_free(fx);
 }
 
+/* A state put back is reused before a never-used one; the pool is not
+ * touched at init: 1,048,576 states (tens of MiB) cost no resident memory
+ * until flows take them. */
+static void pool_lazy(void **state)
+{
+	struct fixture *fx = fixture_new(1, 3);
+	struct flowstate *sa, *sb;
+	struct verdict big;
+	struct flow *a, *b;
+	long before;
+
+	(void)state;
+	a = udp(fx, "192.168.1.10", 40060, "10.9.5.1", 47123, junk, 12, T0);
+	b = udp(fx, "192.168.1.10", 40061, "10.9.5.1", 47123, junk, 12, T0);
+	sa = verdict_state(&fx->v, a);
+	assert_ptr_equal(sa, &fx->v.pool[0]);
+	verdict_state_put(&fx->v, a);
+	sb = verdict_state(&fx->v, b);
+	assert_ptr_equal(sb, sa);
+	assert_int_equal(sb->action, VERDICT_NONE);
+	assert_ptr_equal(verdict_state(&fx->v, a), &fx->v.pool[1]);
+	fixture_free(fx);
+
+	before = rss_kib();
+	assert_int_equal(verdict_init(&big, NULL, &(struct marks){ 0 }, 1u << 20, NULL), 0);
+	if (before >= 0)
+		assert_true(rss_kib() - before < 4096);
+	verdict_fini(&big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,7 +523,9 @@ int main(void)
 		cmocka_unit_test(dns_waits_for_answer),
 		cmocka_unit_test(reevaluate_on_schedule),
 		cmocka_unit_test(reevaluate_on_new_policy),
+		cmocka_unit_test(reevaluate_in_steps),
 		cmocka_unit_test(pool_exhaustion_counted),
+		cmocka_unit_test(pool_lazy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

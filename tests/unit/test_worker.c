@@ -20,6 +20,7 @@
 #include "dnsbuild.h"
 #include "nfq.h"
 #include "pktbuild.h"
+#include "sizing.h"
 
 static const char apps_text[] =
 	"cat:testcat:Test\n"
@@ -73,6 +74,7 @@ static struct rig *rig_new(unsigned int workers)
 	r->cfg = (struct config){ r->policy, r->apps, 1 };
 	assert_non_null(r->d = calloc(1, sizeof(*r->d)));
 	r->d->main = r->policy->main;
+	sizing_apply(&r->d->main, workers, 0);
 	assert_int_equal(marks_init(&r->d->marks, r->d->main.mark_mask), 0);
 	r->d->cfg = &r->cfg;
 	r->d->n_workers = workers;

@@ -171,11 +171,11 @@ return view.extend({
 
 		o = s.taboption('advanced', form.Value, 'flow_table_size', _('Flow table size'));
 		o.datatype = 'range(1024,4194304)';
-		o.placeholder = '65536';
+		o.placeholder = _('from RAM');
 
 		o = s.taboption('advanced', form.Value, 'dns_cache_size', _('DNS cache size'));
 		o.datatype = 'range(256,1048576)';
-		o.placeholder = '16384';
+		o.placeholder = _('from RAM');
 
 		o = s.taboption('advanced', form.Value, 'dns_ttl_min', _('Minimum DNS TTL (s)'));
 		o.datatype = 'uinteger';
