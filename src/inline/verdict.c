@@ -133,6 +133,8 @@ static void verdict_input(struct verdict *v, const struct flow *f, const struct 
 	}
 	in->proto_id = f->proto_app ? f->proto_app : -1;
 	in->proto_master_id = f->proto_master ? f->proto_master : -1;
+	in->limit_spent = v->ops.limit_spent;
+	in->limit_ctx = v->ops.ctx;
 }
 
 /* Puts the flow's (device, server, port) in the block set: the device's
@@ -178,6 +180,8 @@ void verdict_evaluate(struct verdict *v, struct flow *f, struct flowstate *fs, t
 	fs->bits = verdict_bits(v, f, fs);
 	if (fs->bits == old)
 		return;
+	if (v->ops.decided)
+		v->ops.decided(v->ops.ctx, f, fs, &in, now);
 	if (fs->bits & v->marks.blocked) {
 		v->st.flows_blocked++;
 		verdict_block_set(v, f, fs);
