@@ -234,6 +234,7 @@ static void daemon_reload(struct daemon_ctx *d)
 		else
 			log_msg(LOG_ERR, "nftables: QoS classes not updated: %s", strerror(errno));
 	}
+	daemon_usage_configure(d, c->policy);
 	__atomic_store_n(&d->cfg, c, __ATOMIC_RELEASE);
 	for (waited = 0; !workers_at(d, c->gen) && waited < RELOAD_WAIT_MS; waited += 10)
 		usleep(10000);
@@ -291,6 +292,7 @@ static int daemon_replay(struct daemon_ctx *d)
 		log_msg(LOG_WARNING, "replay without monitor and control sockets");
 		daemon_ctl_stop(d);
 	}
+	daemon_usage_start(d);
 	ret = pcapsrc_read(d->opts.replay, replay_packet, &r, err, sizeof(err));
 	if (ret)
 		log_msg(LOG_ERR, "%s", err);
@@ -398,6 +400,7 @@ static void daemon_fini(struct daemon_ctx *d, struct policy *boot)
 {
 	unsigned int i;
 
+	daemon_usage_stop(d);
 	daemon_ctl_stop(d);
 	daemon_nft_stop(d);
 	for (i = 0; i < d->n_workers; i++)
@@ -440,7 +443,8 @@ int daemon_run(const struct daemon_opts *o)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_threads_start(d))
+	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_usage_start(d) ||
+	    daemon_threads_start(d))
 		goto out_stop;
 	log_msg(LOG_NOTICE, "running: %u worker%s, budget %u packets, mark mask 0x%08x", d->n_workers,
 		d->n_workers == 1 ? "" : "s", d->main.packet_budget, d->main.mark_mask);

@@ -176,6 +176,7 @@ static void worker_on_flow_purge(void *user, struct engine *e, struct flow *f, e
 	}
 	if (fs)
 		flowcap_flow_gone(w->cap, &fs->cap, f);
+	daemon_usage_flow_gone(w, f);
 	verdict_state_put(&w->v, f);
 }
 
@@ -193,7 +194,7 @@ static int worker_block(void *ctx, const struct flow *f, uint8_t l)
 			     f->key.proto, f->key.port[o], d->main.block_timeout);
 }
 
-static void worker_tuple(const struct flow *f, struct ct_tuple *t)
+void worker_tuple(const struct flow *f, struct ct_tuple *t)
 {
 	uint8_t i = f->init_side, r = (uint8_t)!i;
 
@@ -251,6 +252,7 @@ void *worker_main(void *arg)
 			log_msg(LOG_WARNING, "queue %u: poll: %s", w->queue, strerror(errno));
 		pthread_mutex_lock(&w->lock);
 		worker_sync_config(w);
+		daemon_usage_worker_sync(w);
 		if (pfd.revents)
 			nfqueue_receive(w->q, worker_on_queued, w);
 		now = util_mono_ms();
