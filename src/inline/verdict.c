@@ -143,7 +143,11 @@ static void verdict_block_set(struct verdict *v, const struct flow *f, struct fl
 {
 	uint8_t l = engine_local_side(v->e, f);
 
+	/* a spent daily limit is a budget, not a standing block: an entry
+	 * would outlive its renewal (the next connections are refused at their
+	 * first decision instead) */
 	if (fs->in_block_set || !v->ops.block || l != f->init_side ||
+	    (fs->rule && fs->rule->limit_key) ||
 	    (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP))
 		return;
 	fs->in_block_set = 1;

@@ -441,6 +441,7 @@ static void limit_rule_and_decisions(void **state)
 	assert_int_equal(fx->k.decisions, 2);
 	assert_int_equal(fx->k.decided_bits, fx->marks.blocked);
 	assert_int_equal(fx->k.remarks, 1);
+	assert_int_equal(fx->k.blocks, 0);	/* no block-set entry: it would outlive the renewal */
 	/* renewed: allowed again */
 	fx->k.spent = 0;
 	verdict_reevaluate(&fx->v, T0 + 120);
