@@ -22,7 +22,7 @@ TRAFFIC="python3 $top_srcdir/tests/usage/traffic.py"
 VALIDATE="python3 $top_srcdir/tests/monitor/validate.py"
 python3 -c 'import jsonschema' 2>/dev/null || skip_all "needs python3-jsonschema"
 
-echo "1..16"
+echo "1..17"
 
 usage() { NETIFY_CONTROL_SOCKET=$LAB/ctl.sock "$NETIFY" usage "$@"; }
 # jq-like: python3 expression over the JSON on stdin as d
@@ -169,6 +169,8 @@ ok $? "netify usage equals the kernel's conntrack counters within 1% (in $uin / 
 usage --since "$yesterday" >"$LAB/table.txt"
 grep -q "^kid ($MAC)" "$LAB/table.txt" && grep -q '^  labother ' "$LAB/table.txt" && grep -q '^  labstream ' "$LAB/table.txt"
 ok $? "netify usage prints a table per device with its applications"
+usage --json --hours >"$LAB/hours.json"
+usage --json --category labcat --since "$yesterday" >"$LAB/cat.json"
 
 # 15: a truncated state file is reported, set aside, and the daemon runs
 daemon_stop
@@ -184,10 +186,23 @@ kill $NCP 2>/dev/null
 $VALIDATE --require limit_reached --require limit_reset "$LAB/events" >"$LAB/validate.out" 2>&1
 ok $? "monitor stream: limit_reached, limit_reset and the rest schema-valid ($(tail -1 "$LAB/validate.out"))"
 
+# 17: the usage control replies above match schema/usage.json
+python3 - "$top_srcdir/schema/usage.json" "$LAB"/u1.json "$LAB"/l1.json "$LAB"/before.json "$LAB"/after.json \
+	"$LAB"/u2.json "$LAB"/hours.json "$LAB"/cat.json >"$LAB/uschema.out" 2>&1 <<-'PY'
+	import json, sys
+	import jsonschema
+	v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+	bad = ["%s: %s" % (f.rsplit("/", 1)[-1], e.message) for f in sys.argv[2:]
+	       for e in v.iter_errors(json.load(open(f)))]
+	print("\n".join(bad[:10]) or "%d replies" % (len(sys.argv) - 2))
+	sys.exit(1 if bad else 0)
+	PY
+ok $? "netify usage --json (device, application, category, since, hours, limits): schema-valid ($(tail -1 "$LAB/uschema.out"))"
+
 if [ $fails -ne 0 ]; then
 	echo "# daemon log:"; sed 's/^/#   /' "$LAB/daemon.log" | tail -40
 	echo "# events:"; grep limit "$LAB/events" | sed 's/^/#   /'
-	for f in stream.out other.out u1.json l1.json u2.json table.txt validate.out; do
+	for f in stream.out other.out u1.json l1.json u2.json table.txt validate.out uschema.out; do
 		echo "# $f:"; sed 's/^/#   /' "$LAB/$f" 2>/dev/null | head -20
 	done
 	echo "# check log:"; sed 's/^/#   /' "$LAB/check.log" | tail -20
