@@ -5,7 +5,8 @@
 #
 # The server streams at 50 kB/s from two addresses the catalog names
 # 'labstream' (10.77.2.5, a TikTok stand-in) and 'labother' (10.77.2.6).
-# A rule gives 'kid' one minute of labstream a day; the usage day starts
+# A rule gives 'kid' one minute of labstream a day (and another 100 MB of
+# labother, with a warning at 2%, which it never reaches); the usage day starts
 # 2 minutes after the streams do (reset_time), so the test sees the limit
 # reached at the end of the first active minute, the stream cut, labother
 # untouched, new labstream connections refused (also across a restart:
@@ -22,7 +23,7 @@ TRAFFIC="python3 $top_srcdir/tests/usage/traffic.py"
 VALIDATE="python3 $top_srcdir/tests/monitor/validate.py"
 python3 -c 'import jsonschema' 2>/dev/null || skip_all "needs python3-jsonschema"
 
-echo "1..17"
+echo "1..18"
 
 usage() { NETIFY_CONTROL_SOCKET=$LAB/ctl.sock "$NETIFY" usage "$@"; }
 # jq-like: python3 expression over the JSON on stdin as d
@@ -77,6 +78,13 @@ config rule 'tiktok'
 	list device 'kid'
 	list app 'labstream'
 	option time_limit '1m'
+
+config rule 'othercap'
+	option name 'labother 100M'
+	list device 'kid'
+	list app 'labother'
+	option volume_limit '100M'
+	option limit_warn '2'
 EOT
 daemon_start; rc=$?
 ok $rc "netify run with a 1-minute limit on labstream for 'kid' (the usage day starts at $RESET)"
@@ -109,14 +117,19 @@ wait $OP
 read -r _ _ _ ogot _ _ _ oreset _ <"$LAB/other.out"
 [ "$ogot" = $((50000 * 75)) ] && [ "$oreset" = 0 ]
 ok $? "the same device's labother ran its 75 s to the end ($ogot bytes, no reset)"
+# 6: labother's own volume limit warned at 2% (2 MB), never reached
+wev=$(grep '"type":"limit_warning"' "$LAB/events" | grep '"rule":"labother 100M"' | head -1)
+echo "$wev" | js 'd["by"] == "volume" and d["share"] >= 2 and d["used_bytes"] >= 2000000 and d["volume_limit"] == 100000000 and not d["reached"] and d["mac"] == "'"$MAC"'"' |
+	grep -qx True && ! grep -q '"type":"limit_reached".*"rule":"labother 100M"' "$LAB/events"
+ok $? "limit_warning for labother's 100 MB at 2% ($(echo "$wev" | js 'd["used_bytes"]' 2>/dev/null) bytes used), not reached"
 
-# 6-7: new connections: labstream refused, labother served
+# 7-8: new connections: labstream refused, labother served
 [ -z "$(fetch 10.77.2.5 41003)" ]
 ok $? "a new labstream connection is refused"
 fetch 10.77.2.6 41004 | grep -q 'received 100000 '
 ok $? "a new labother connection works"
 
-# 8: the budget as netify usage says it
+# 9: the budget as netify usage says it
 usage --json --device kid --app labstream >"$LAB/u1.json"
 usage --limits --json >"$LAB/l1.json"
 js 'd["devices"][0]["totals"]["active_s"] == 60' <"$LAB/u1.json" | grep -qx True &&
@@ -127,7 +140,7 @@ ok $? "netify usage: labstream 60 s active today, the limit reached, renewing at
 # stops the daemon; only it (a bare `wait` would wait for the servers)
 daemon_stop() { [ -n "$DPID" ] && kill -TERM $DPID && wait $DPID; DPID=""; }
 
-# 9-10: a restart keeps what was counted and the spent budget
+# 10-11: a restart keeps what was counted and the spent budget
 usage --json --device kid >"$LAB/before.json"
 daemon_stop
 [ -s "$LAB/state/usage.state" ] && daemon_start && monitor &&
@@ -142,7 +155,7 @@ usage --limits --json | js '[l for l in d["limits"] if l["rule"] == "tiktok 1m" 
 	[ -z "$(fetch 10.77.2.5 41005)" ] && fetch 10.77.2.6 41006 | grep -q 'received 100000 '
 ok $? "after the restart the budget is still spent: labstream refused, labother served"
 
-# 11-12: the usage day ends at $RESET: the budget renews
+# 12-13: the usage day ends at $RESET: the budget renews
 wait_until $((RS + 2))
 for i in $(seq 50); do [ -n "$(event limit_reset)" ] && break; sleep 0.2; done
 event limit_reset | js 'd["reason"] == "day" and d["mac"] == "'"$MAC"'"' | grep -qx True
@@ -150,7 +163,7 @@ ok $? "limit_reset at $RESET: a new usage day"
 fetch 10.77.2.5 41007 | grep -q 'received 100000 '
 ok $? "after the reset a new labstream connection works"
 
-# 13: labother's bytes equal the kernel's counters of its connections
+# 14: labother's bytes equal the kernel's counters of its connections
 # (both ended, in TIME_WAIT; the minute dump read them before the day ended)
 read -r o1 r1 _ <<<"$(ct_bytes -p tcp --sport 41002)"
 read -r o2 r2 _ <<<"$(ct_bytes -p tcp --sport 41004)"
@@ -165,14 +178,14 @@ python3 -c "import sys; k,u=int(sys.argv[1]),int(sys.argv[2]); sys.exit(not (k >
 python3 -c "import sys; k,u=int(sys.argv[1]),int(sys.argv[2]); sys.exit(not (k > 0 and abs(u - k) <= k / 100))" "$kout" "${uout:-0}"
 ok $? "netify usage equals the kernel's conntrack counters within 1% (in $uin / $kin, out $uout / $kout)"
 
-# 14: the readable table names the device and its applications
+# 15: the readable table names the device and its applications
 usage --since "$yesterday" >"$LAB/table.txt"
 grep -q "^kid ($MAC)" "$LAB/table.txt" && grep -q '^  labother ' "$LAB/table.txt" && grep -q '^  labstream ' "$LAB/table.txt"
 ok $? "netify usage prints a table per device with its applications"
 usage --json --hours >"$LAB/hours.json"
 usage --json --category labcat --since "$yesterday" >"$LAB/cat.json"
 
-# 15: a truncated state file is reported, set aside, and the daemon runs
+# 16: a truncated state file is reported, set aside, and the daemon runs
 daemon_stop
 size=$(stat -c %s "$LAB/state/usage.state")
 truncate -s $((size / 2)) "$LAB/state/usage.state"
@@ -181,12 +194,12 @@ daemon_start && usage --json >/dev/null && grep -q "state file $LAB/state/usage.
 ok $? "a truncated state file: reported ($(grep -m1 'is not usable' "$LAB/daemon.log" | sed 's/.*usage: //' | cut -c1-150)), set aside, the daemon runs"
 daemon_stop
 
-# 16: every monitor message matched its schema, limit messages included
+# 17: every monitor message matched its schema, limit messages included
 kill $NCP 2>/dev/null
-$VALIDATE --require limit_reached --require limit_reset "$LAB/events" >"$LAB/validate.out" 2>&1
-ok $? "monitor stream: limit_reached, limit_reset and the rest schema-valid ($(tail -1 "$LAB/validate.out"))"
+$VALIDATE --require limit_warning --require limit_reached --require limit_reset "$LAB/events" >"$LAB/validate.out" 2>&1
+ok $? "monitor stream: limit_warning, limit_reached, limit_reset and the rest schema-valid ($(tail -1 "$LAB/validate.out"))"
 
-# 17: the usage control replies above match schema/usage.json
+# 18: the usage control replies above match schema/usage.json
 python3 - "$top_srcdir/schema/usage.json" "$LAB"/u1.json "$LAB"/l1.json "$LAB"/before.json "$LAB"/after.json \
 	"$LAB"/u2.json "$LAB"/hours.json "$LAB"/cat.json >"$LAB/uschema.out" 2>&1 <<-'PY'
 	import json, sys
