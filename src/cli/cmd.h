@@ -3,6 +3,9 @@
 #ifndef NETIFY_CMD_H
 #define NETIFY_CMD_H
 
+#include <stdbool.h>
+#include <yajl/yajl_tree.h>
+
 int cmd_classify(int argc, char **argv);
 int cmd_uci(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -13,6 +16,12 @@ int cmd_status(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_rpc(int argc, char **argv);
+int cmd_usage(int argc, char **argv);
+
+/* cmd_ctl.c: one control method for a command; @print gets the parsed
+ * reply (yajl_val), unless @json (printed as is). 0, 1, or 3 (not running). */
+int ctl_command(const char *socket, bool json, const char *method, yajl_val args,
+		void (*print)(yajl_val));
 
 /**
  * cmd_uint - the value of a numeric option: decimal digits only (no sign,

@@ -191,6 +191,46 @@ static void check_print_main(const struct policy_main *m)
 		printf("  %-16s normal\n", "worker_priority");
 	printf("  %-16s %u..%us\n", "dns_ttl", m->dns_ttl_min, m->dns_ttl_max);
 	printf("  %-16s %s\n", "log_level", policy_log_level_name(m->log_level));
+	if (!m->usage) {
+		printf("  %-16s off (rules with a limit never match)\n", "usage");
+		return;
+	}
+	printf("  %-16s on, days start at %02d:%02d, state in %s every %us", "usage",
+	       m->reset_time / 60, m->reset_time % 60, m->usage_dir,
+	       m->usage_save_interval);
+	if (m->usage_persist_dir)
+		printf(", copy in %s every %us", m->usage_persist_dir,
+		       m->usage_persist_interval);
+	printf("\n  %-16s %u entries, active minute from %u byte%s, "
+	       "volume limits read every %us\n", "", m->usage_max_entries,
+	       m->usage_min_bytes, m->usage_min_bytes == 1 ? "" : "s",
+	       m->usage_refresh);
+}
+
+/* "1h30m/day, 500 MB/day" */
+static void check_print_limit(const struct policy_rule *r)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)r->volume_limit;
+	int u = 0;
+
+	printf("     limit:  ");
+	if (r->time_limit >= 60)
+		printf("%uh%02um/day", r->time_limit / 60, r->time_limit % 60);
+	else if (r->time_limit)
+		printf("%um/day", r->time_limit);
+	while (v >= 1000 && u < 5) {
+		v /= 1000;
+		u++;
+	}
+	if (r->volume_limit)
+		printf("%s%.*f %s/day", r->time_limit ? ", " : "",
+		       v == (double)(uint64_t)v ? 0 : 1, v, unit[u]);
+	if (r->limit_warn)
+		printf(", warning at %u%%", r->limit_warn);
+	printf(", %s; matches once reached\n",
+	       r->limit_per == POLICY_LIMIT_PER_DEVICE ?
+	       "each device its own budget" : "one budget for all its devices");
 }
 
 static void check_print_list(const char *what, const struct policy_strs *l,
@@ -259,6 +299,8 @@ static void check_print_rule(const struct policy_rule *r)
 		printf(" (recorded, matching continues)");
 	sched_describe(&r->sched, when, sizeof(when));
 	printf("\n     when:   %s\n", esc(when));
+	if (r->limit_key)
+		check_print_limit(r);
 }
 
 static void check_print_policy(const struct policy *p)
@@ -322,15 +364,28 @@ int cmd_check(int argc, char **argv)
 
 struct test_args {
 	const char *mac, *ip, *app, *proto, *iface, *at;
-	bool json;
+	bool json, reached;
 };
 
 struct test_result {
 	const struct policy_rule *rule;
 	int index;
 	bool active;
-	char reason[640];
+	char reason[1024];
+	const struct policy_rule *limits[4];	/* limit rules the flow counts against */
+	size_t n_limits;
 };
+
+/* --limits-reached: every daily limit's budget is spent */
+static bool test_all_spent(void *ctx, uint64_t key, const uint8_t mac[6],
+			   time_t now)
+{
+	(void)ctx;
+	(void)key;
+	(void)mac;
+	(void)now;
+	return true;
+}
 
 static int test_parse_at(const char *at, time_t *now)
 {
@@ -412,6 +467,37 @@ static int test_build_input(const struct test_args *a, struct check_ctx *c,
 	return -1;
 }
 
+/* The daily limits the flow counts against, and what happens once one is
+ * reached (the first of them matches then). */
+static void test_limits(const struct policy *p, const struct policy_input *in,
+			time_t now, struct test_result *res, size_t pos)
+{
+	uint64_t keys[4];
+	size_t n = policy_limits(p, in, now, res->active ? res->index : -1,
+				 keys, 3);
+
+	if (res->active && res->rule->limit_key) {
+		res->limits[res->n_limits++] = res->rule;
+		pos += (size_t)snprintf(res->reason + pos,
+					sizeof(res->reason) - pos,
+					"; its daily limit is reached");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_rule *r = policy_rule_find_limit(p, keys[i]);
+
+		if (!r || pos >= sizeof(res->reason))
+			continue;
+		res->limits[res->n_limits++] = r;
+		pos += (size_t)snprintf(res->reason + pos,
+					sizeof(res->reason) - pos,
+					"; counts against the daily limit of "
+					"rule #%d '%s'%s", r->index + 1,
+					r->name, i ? "" : " (once it is reached, "
+					"that rule decides: "
+					"--limits-reached)");
+	}
+}
+
 static void test_evaluate(const struct policy *p,
 			  const struct policy_input *in, time_t now,
 			  struct test_result *res)
@@ -449,6 +535,7 @@ static void test_evaluate(const struct policy *p,
 		pos += (size_t)snprintf(res->reason + pos,
 					sizeof(res->reason) - pos,
 					"; logged by '%s'", logged[i]->name);
+	test_limits(p, in, now, res, pos);
 }
 
 static void test_print_text(const struct test_result *res)
@@ -510,6 +597,11 @@ static int test_print_json(const struct test_result *res)
 	json_kv_null(g, "class", r && r->class ? r->class->name : NULL);
 	json_kv_bool(g, "active", res->active);
 	json_kv_str(g, "reason", res->reason);
+	json_key(g, "limits");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < res->n_limits; i++)
+		json_cstr(g, res->limits[i]->name);
+	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	return test_print_json_gen(g);
 }
@@ -519,12 +611,13 @@ static void test_usage(FILE *f)
 	fprintf(f, "usage: netify policy test [-c FILE] [--apps DIR] "
 		"--mac MAC [--ip IP] [--iface IF]\n"
 		"         --app APP [--proto PROTO] "
-		"[--at 'YYYY-MM-DD hh:mm'] [--json]\n");
+		"[--at 'YYYY-MM-DD hh:mm'] [--limits-reached] [--json]\n");
 }
 
 enum {
 	TEST_OPT_MAC = 0x100, TEST_OPT_IP, TEST_OPT_APP, TEST_OPT_PROTO,
 	TEST_OPT_AT, TEST_OPT_JSON, TEST_OPT_IFACE, TEST_OPT_APPS,
+	TEST_OPT_REACHED,
 };
 
 static int test_parse_args(int argc, char **argv, struct test_args *a,
@@ -540,6 +633,7 @@ static int test_parse_args(int argc, char **argv, struct test_args *a,
 		{ "proto", required_argument, NULL, TEST_OPT_PROTO },
 		{ "at", required_argument, NULL, TEST_OPT_AT },
 		{ "json", no_argument, NULL, TEST_OPT_JSON },
+		{ "limits-reached", no_argument, NULL, TEST_OPT_REACHED },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -556,6 +650,7 @@ static int test_parse_args(int argc, char **argv, struct test_args *a,
 		case TEST_OPT_PROTO: a->proto = optarg; break;
 		case TEST_OPT_AT: a->at = optarg; break;
 		case TEST_OPT_JSON: a->json = true; break;
+		case TEST_OPT_REACHED: a->reached = true; break;
 		default: return -1;
 		}
 	}
@@ -588,6 +683,9 @@ static int cmd_policy_test(int argc, char **argv)
 			test_print_json_error(c.error);
 		goto out_unload;
 	}
+	if (a.reached)
+		in.limit_spent = test_all_spent;
+	memset(&res, 0, sizeof(res));
 	test_evaluate(c.policy, &in, now, &res);
 	if (a.json)
 		rc = test_print_json(&res) < 0 ? 1 : 0;

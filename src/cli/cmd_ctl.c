@@ -646,10 +646,12 @@ int cmd_reload(int argc, char **argv)
 static const char ctl_rpc_signature[] =
 	"{\"status\":{},\"flows\":{\"device\":\"str\",\"app\":\"str\",\"blocked\":true},"
 	"\"apps\":{\"category\":\"str\"},\"devices\":{},"
-	"\"policy_test\":{\"mac\":\"str\",\"ip\":\"str\",\"app\":\"str\",\"at\":\"str\"}}";
+	"\"policy_test\":{\"mac\":\"str\",\"ip\":\"str\",\"app\":\"str\",\"at\":\"str\"},"
+	"\"usage\":{\"device\":\"str\",\"app\":\"str\",\"category\":\"str\",\"from\":\"str\","
+	"\"to\":\"str\",\"hours\":true}}";
 
 static const char *const ctl_rpc_methods[] = { "status", "flows", "apps", "devices",
-					       "policy_test" };
+					       "policy_test", "usage" };
 
 /* uhttpd and LuCI add the caller's session to every ubus call, and rpcd
  * passes it on to exec plugins: it is the transport's, not an argument. */
@@ -749,4 +751,14 @@ int cmd_rpc(int argc, char **argv)
 		return ctl_rpc_call(argv[2]);
 	ctl_print_error("usage: netify rpc list | netify rpc call METHOD");
 	return 2;
+}
+
+/* One method for another command (cmd_usage.c): the reply printed by
+ * @print, or as JSON; errors on stderr. Exit status as ctl_run's. */
+int ctl_command(const char *socket, bool json, const char *method, yajl_val args,
+		void (*print)(yajl_val))
+{
+	struct ctl_opts o = { .socket = socket, .json = json };
+
+	return ctl_run(&o, method, args, print);
 }

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "status",   cmd_status,   "ask the running daemon for its status" },
 	{ "flows",    cmd_flows,    "list the running daemon's flows" },
 	{ "reload",   cmd_reload,   "reload configuration and definitions" },
+	{ "usage",    cmd_usage,    "usage per device and application, daily limits" },
 	{ "rpc",      cmd_rpc,      "rpcd exec plugin (list / call METHOD)" },
 	{ "uci",      cmd_uci,      "show / export a UCI file as netify parses it" },
 };

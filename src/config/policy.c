@@ -104,8 +104,15 @@ static int policy_main_defaults(struct policy_main *m)
 	m->monitor_group = strdup("netify");
 	m->control_socket = strdup("/var/run/netify/control.sock");
 	m->apps_dir = strdup("/etc/netify/apps.d");
+	m->usage = true;
+	m->usage_dir = strdup("/var/run/netify");
+	m->usage_save_interval = 300;
+	m->usage_persist_interval = 21600;
+	m->usage_max_entries = 4096;
+	m->usage_min_bytes = 1;
+	m->usage_refresh = 2;
 	if (!m->monitor_socket || !m->monitor_group || !m->control_socket ||
-	    !m->apps_dir)
+	    !m->apps_dir || !m->usage_dir)
 		return -1;
 	return 0;
 }
@@ -126,6 +133,65 @@ static void policy_load_main(struct policy_load_ctx *c,
 			     &c->p->main, s);
 }
 
+/* A rule's daily limit: its options, and what a limit rule must have. */
+static void policy_load_limit(struct policy_load_ctx *c,
+			      const struct policy_where *w,
+			      struct policy_rule *r, const struct uci_sec *s,
+			      bool named)
+{
+	static const char *const only[] = { "limit_warn", "limit_per" };
+
+	if (!r->time_limit && !r->volume_limit) {
+		for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
+			if (uci_opt_get(s, only[i]))
+				policy_err(c, uci_opt_get(s, only[i])->line, w,
+					   "option '%s' needs 'time_limit' or "
+					   "'volume_limit'", only[i]);
+		return;
+	}
+	/* a limit rule blocks once spent unless it says otherwise */
+	if (!uci_opt_get(s, "action"))
+		r->action = POLICY_BLOCK;
+	else if (r->action == POLICY_ALLOW)
+		policy_err(c, uci_opt_get(s, "action")->line, w, "a limit rule "
+			   "must block, qos or log once its limit is reached, "
+			   "not allow");
+	/* the budget is kept by the rule's name across reloads and restarts */
+	if (!named)
+		policy_err(c, s->line, w, "a rule with a limit needs a name "
+			   "(option name, or config rule 'NAME'): its budget is "
+			   "kept by name");
+	else if (r->name && strlen(r->name) > POLICY_LIMIT_NAME_MAX)
+		policy_err(c, s->line, w, "the name of a rule with a limit is "
+			   "at most %u bytes", POLICY_LIMIT_NAME_MAX);
+	if (r->name)
+		r->limit_key = policy_limit_key(r->name);
+}
+
+/* Limit rules are kept by name: no two alike, and a bounded number. */
+static void policy_check_limits(struct policy_load_ctx *c)
+{
+	struct policy *p = c->p;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (!r->limit_key)
+			continue;
+		if (r->enabled && ++p->n_limits == POLICY_LIMITS_MAX + 1)
+			policy_err(c, r->line, NULL, "rule '%s': more than %u "
+				   "rules with a limit", r->name,
+				   POLICY_LIMITS_MAX);
+		for (size_t j = 0; j < i; j++)
+			if (p->rules[j].limit_key &&
+			    !strcmp(p->rules[j].name, r->name))
+				policy_err(c, r->line, NULL, "rule '%s': "
+					   "another rule with a limit has this "
+					   "name (line %d); limits are kept by "
+					   "name", r->name, p->rules[j].line);
+	}
+}
+
 static void policy_load_rule(struct policy_load_ctx *c,
 			     const struct uci_sec *s)
 {
@@ -138,6 +204,7 @@ static void policy_load_rule(struct policy_load_ctx *c,
 	r->line = s->line;
 	r->enabled = true;
 	r->action = __POLICY_ACTION_MAX;
+	r->limit_warn = 80;
 	sched_init(&r->sched);
 	/* the name shown in messages, `check` and flow records */
 	if (name)
@@ -151,7 +218,8 @@ static void policy_load_rule(struct policy_load_ctx *c,
 	policy_apply_section(c, &w, POLICY_SEC_RULE, r, s);
 	if (!r->name)
 		policy_err(c, s->line, &w, "out of memory");
-	if (!uci_opt_get(s, "action"))
+	policy_load_limit(c, &w, r, s, name != NULL);
+	if (!uci_opt_get(s, "action") && !r->time_limit && !r->volume_limit)
 		policy_err(c, s->line, &w, "option 'action' is required "
 			   "(allow, block, qos or log)");
 }
@@ -495,6 +563,7 @@ static struct policy *policy_build(struct policy_load_ctx *c,
 	policy_load_sections(c, pkg);
 	policy_check_main(c);
 	policy_check_groups(c);
+	policy_check_limits(c);
 	policy_resolve_rules(c);
 	if (c->failed)
 		goto out_free;
@@ -597,6 +666,8 @@ static void policy_main_free(struct policy_main *m)
 	free(m->apps_dir);
 	free(m->json_save_dir);
 	free(m->capture_unknown_dir);
+	free(m->usage_dir);
+	free(m->usage_persist_dir);
 }
 
 static void policy_rule_free(struct policy_rule *r)

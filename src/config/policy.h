@@ -31,9 +31,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "sched.h"
+#include "util.h"
 
 #define POLICY_ERRORS_MAX	64u	/* messages kept; more are counted */
 #define POLICY_ERROR_LEN	320u
@@ -43,6 +45,10 @@
 #define POLICY_CLASS_MARK_MAX	15u
 #define POLICY_IFNAME_MAX	15u	/* IFNAMSIZ - 1 */
 #define POLICY_SOCKPATH_MAX	107u	/* sizeof(sun_path) - 1 */
+#define POLICY_LIMITS_MAX	256u	/* rules with a daily limit */
+#define POLICY_LIMIT_NAME_MAX	63u	/* bytes of a limit rule's name (its identity) */
+#define POLICY_TIME_LIMIT_MAX	1440u	/* minutes: a day */
+#define POLICY_VOLUME_LIMIT_MAX	1000000000000000ull	/* bytes: 1 PB */
 
 /* Collected load errors, "file:line: message", bounded and counted. */
 struct policy_errors {
@@ -75,6 +81,13 @@ enum policy_block_mode {
 	POLICY_BLOCK_REJECT,
 	POLICY_BLOCK_DROP,
 	__POLICY_BLOCK_MODE_MAX
+};
+
+/* Whose budget a limit rule counts: each device its own, or one for all. */
+enum policy_limit_per {
+	POLICY_LIMIT_PER_DEVICE,
+	POLICY_LIMIT_PER_RULE,
+	__POLICY_LIMIT_PER_MAX
 };
 
 enum policy_framing {
@@ -141,6 +154,16 @@ struct policy_main {
 	unsigned int worker_priority;		/* SCHED_FIFO priority; 0 = normal */
 	unsigned int dns_ttl_min, dns_ttl_max;	/* seconds */
 	int log_level;				/* syslog LOG_ERR .. LOG_DEBUG */
+	/* usage accounting and daily limits (doc: netify.5, "USAGE") */
+	bool usage;
+	int reset_time;				/* minutes after midnight a usage day starts */
+	char *usage_dir;			/* state file (tmpfs); NULL = none */
+	unsigned int usage_save_interval;	/* seconds */
+	char *usage_persist_dir;		/* the copy that survives reboots; NULL = none */
+	unsigned int usage_persist_interval;	/* seconds */
+	unsigned int usage_max_entries;		/* device x app entries */
+	unsigned int usage_min_bytes;		/* bytes that make a minute active */
+	unsigned int usage_refresh;		/* seconds between reads of volume-limited connections */
 };
 
 /* `config class 'NAME'`: a QoS class. */
@@ -185,6 +208,14 @@ struct policy_rule {
 	struct policy_cidrs ip_set;
 	struct policy_ids app_ids, category_ids, proto_ids;
 	struct sched sched;
+	/* a daily limit: the rule matches only once its budget is spent
+	 * (policy_input.limit_spent); until then the flows it names count
+	 * against it and matching goes on */
+	unsigned int time_limit;	/* active minutes a day, 0 = none */
+	uint64_t volume_limit;		/* bytes in + out a day, 0 = none */
+	unsigned int limit_warn;	/* percent, 0 = no warning */
+	enum policy_limit_per limit_per;
+	uint64_t limit_key;		/* policy_limit_key(name) of a limit rule, else 0 */
 	int index;		/* position among rules, 0-based */
 	int line;
 };
@@ -200,7 +231,23 @@ struct policy {
 	size_t n_devices;
 	struct policy_group *groups;
 	size_t n_groups;
+	size_t n_limits;	/* rules with a daily limit */
 };
+
+/*
+ * Whether limit @key's budget is spent for the device @mac (all zero when
+ * unknown) at @now: the usage accounting's answer (usage_limit_blocked()).
+ * Must not block: the workers ask it.
+ */
+typedef bool (*policy_limit_fn)(void *ctx, uint64_t key, const uint8_t mac[6],
+				time_t now);
+
+/** policy_limit_key - a limit's identity from its rule's name (never 0) */
+static inline uint64_t policy_limit_key(const char *name)
+{
+	/* a fixed seed: budgets are kept by key across restarts */
+	return util_hash(name, strlen(name), 0x6e657469667955ull) | 1;
+}
 
 /* What is known about a flow when it is matched.  -1 = unknown id. */
 struct policy_input {
@@ -216,6 +263,9 @@ struct policy_input {
 	int proto_id;		/* nDPI application protocol (WhatsApp) */
 	int proto_master_id;	/* nDPI master protocol (TLS), or -1 */
 	int proto_ip_id;	/* nDPI's application by server address, or -1 */
+	/* limit rules: NULL = no budget is ever spent (they never match) */
+	policy_limit_fn limit_spent;
+	void *limit_ctx;
 };
 
 /** policy_input_init - an input with every id -1 and no source */
@@ -266,6 +316,21 @@ const struct policy_rule *policy_match_ex(const struct policy *p,
 					  int *index,
 					  const struct policy_rule **logged,
 					  size_t max_logged, size_t *n_logged);
+
+/**
+ * policy_limits - the keys of the limit rules that count @in at @now: those
+ * before rule @upto (the winning rule's index; -1 for all) whose source,
+ * match and schedule hold. At most @max; returns how many were written.
+ */
+size_t policy_limits(const struct policy *p, const struct policy_input *in,
+		     time_t now, int upto, uint64_t *keys, size_t max);
+
+/** policy_rule_find_limit - the limit rule of @key, or NULL */
+const struct policy_rule *policy_rule_find_limit(const struct policy *p,
+						 uint64_t key);
+
+/** policy_limit_per_name - "device", "rule" */
+const char *policy_limit_per_name(enum policy_limit_per per);
 
 /** policy_match - policy_match_ex() without log rules and flags */
 const struct policy_rule *policy_match(const struct policy *p,

@@ -74,6 +74,17 @@ static bool policy_traffic_ok(const struct policy_rule *r,
 	       policy_id_in(&r->proto_ids, in->proto_ip_id);
 }
 
+static const uint8_t policy_no_mac[6];
+
+/* A limit rule matches once its budget is spent, and only then. */
+static bool policy_limit_spent(const struct policy_rule *r,
+			       const struct policy_input *in, time_t now)
+{
+	return in->limit_spent &&
+	       in->limit_spent(in->limit_ctx, r->limit_key,
+			       in->has_mac ? in->mac : policy_no_mac, now);
+}
+
 bool policy_rule_active(const struct policy_rule *r, time_t now)
 {
 	return r->enabled && sched_active(&r->sched, now);
@@ -100,6 +111,8 @@ const struct policy_rule *policy_match_ex(const struct policy *p,
 		if (!(flags & POLICY_MATCH_IGNORE_SCHEDULE) &&
 		    !sched_active(&r->sched, now))
 			continue;
+		if (r->limit_key && !policy_limit_spent(r, in, now))
+			continue;
 		if (r->action == POLICY_LOG) {
 			if (logged && nlog < max_logged)
 				logged[nlog] = r;
@@ -122,6 +135,32 @@ const struct policy_rule *policy_match(const struct policy *p,
 				       time_t now, int *index)
 {
 	return policy_match_ex(p, in, now, 0, index, NULL, 0, NULL);
+}
+
+size_t policy_limits(const struct policy *p, const struct policy_input *in,
+		     time_t now, int upto, uint64_t *keys, size_t max)
+{
+	size_t end = upto >= 0 && (size_t)upto < p->n_rules ? (size_t)upto :
+							     p->n_rules;
+	size_t n = 0;
+
+	for (size_t i = 0; p->n_limits && i < end && n < max; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->limit_key && r->enabled && policy_traffic_ok(r, in) &&
+		    policy_source_ok(r, in) && sched_active(&r->sched, now))
+			keys[n++] = r->limit_key;
+	}
+	return n;
+}
+
+const struct policy_rule *policy_rule_find_limit(const struct policy *p,
+						 uint64_t key)
+{
+	for (size_t i = 0; key && p && i < p->n_rules; i++)
+		if (p->rules[i].limit_key == key)
+			return &p->rules[i];
+	return NULL;
 }
 
 const char *policy_device_name(const struct policy *p, const uint8_t *mac,

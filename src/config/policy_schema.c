@@ -32,6 +32,9 @@ enum policy_kind {
 	PK_DATE,
 	PK_WEEKDAYS,
 	PK_MONTHDAYS,
+	PK_CLOCK,	/* "hh:mm" into minutes after midnight (int) */
+	PK_DURATION,	/* "30m", "1h30m", "90" (minutes) into minutes, min..max */
+	PK_VOLUME,	/* "500M", "2G", "1.5GiB", bytes (uint64_t), min..max */
 	/* lists: `list x` items or `option x 'a b'`, split on white space */
 	PK_IFNAMES,
 	PK_NAMES,	/* resolved later: apps, devices, ... */
@@ -58,6 +61,7 @@ struct policy_opt {
 static const char *const policy_block_modes[] = { "reject", "drop" };
 static const char *const policy_framings[] = { "ndjson", "netify" };
 static const char *const policy_actions[] = { "allow", "block", "qos", "log" };
+static const char *const policy_limit_pers[] = { "device", "rule" };
 static const char *const policy_log_levels[] = {
 	NULL, NULL, NULL, "err", "warning", "notice", "info", "debug",
 };
@@ -97,6 +101,15 @@ static const struct policy_opt policy_main_opts[] = {
 	OPT_U(M, "dns_ttl_min", dns_ttl_min, 0, 2592000),
 	OPT_U(M, "dns_ttl_max", dns_ttl_max, 1, 2592000),
 	OPT_E(M, "log_level", log_level, policy_log_levels),
+	OPT(M, "usage", PK_BOOL, usage),
+	OPT(M, "reset_time", PK_CLOCK, reset_time),
+	OPT(M, "usage_dir", PK_PATH, usage_dir),
+	OPT_U(M, "usage_save_interval", usage_save_interval, 60, 86400),
+	OPT(M, "usage_persist_dir", PK_OPTPATH, usage_persist_dir),
+	OPT_U(M, "usage_persist_interval", usage_persist_interval, 3600, 604800),
+	OPT_U(M, "usage_max_entries", usage_max_entries, 64, 1048576),
+	OPT_U(M, "usage_min_bytes", usage_min_bytes, 1, 1000000000),
+	OPT_U(M, "usage_refresh", usage_refresh, 1, 60),
 };
 #undef M
 
@@ -121,6 +134,10 @@ static const struct policy_opt policy_rule_opts[] = {
 	OPT(R, "start_date", PK_DATE, sched.start_date),
 	OPT(R, "stop_date", PK_DATE, sched.stop_date),
 	OPT(R, "utc_time", PK_BOOL, sched.utc),
+	{ "time_limit", PK_DURATION, offsetof(R, time_limit), 1, POLICY_TIME_LIMIT_MAX, NULL, 0 },
+	{ "volume_limit", PK_VOLUME, offsetof(R, volume_limit), 1, 0, NULL, 0 },
+	OPT_U(R, "limit_warn", limit_warn, 0, 99),
+	OPT_E(R, "limit_per", limit_per, policy_limit_pers),
 };
 #undef R
 
@@ -239,6 +256,114 @@ static int policy_parse_dscp(const char *v, int *out)
 		return -1;
 	*out = (int)n;
 	return 0;
+}
+
+/* "hh:mm", 00:00 .. 23:59, two digits each */
+static int policy_parse_clock(const char *v, int *minutes, char *why,
+			      size_t whylen)
+{
+	const char *d = "0123456789";
+
+	if (strlen(v) != 5 || v[2] != ':' || !strchr(d, v[0]) ||
+	    !strchr(d, v[1]) || !strchr(d, v[3]) || !strchr(d, v[4]) ||
+	    (v[0] - '0') * 10 + (v[1] - '0') > 23 || v[3] > '5') {
+		snprintf(why, whylen, "'%s' is not a time of day hh:mm "
+			 "(00:00 to 23:59)", v);
+		return -1;
+	}
+	*minutes = ((v[0] - '0') * 10 + (v[1] - '0')) * 60 +
+		   (v[3] - '0') * 10 + (v[4] - '0');
+	return 0;
+}
+
+/* "90" (minutes), "30m", "2h", "1h30m": hours before minutes, each once */
+static int policy_parse_duration(const char *v, unsigned long lo,
+				 unsigned long hi, unsigned int *minutes,
+				 char *why, size_t whylen)
+{
+	unsigned long total = 0, n;
+	const char *p = v;
+	char last = 0;
+
+	while (*p) {
+		const char *start = p;
+
+		for (n = 0; isdigit((unsigned char)*p) && n <= hi * 60; p++)
+			n = n * 10 + (unsigned long)(*p - '0');
+		if (p == start || isdigit((unsigned char)*p))
+			goto out_invalid;
+		if (!*p && !last && p != v) {	/* a bare number: minutes */
+			total = n;
+			break;
+		}
+		if ((*p != 'h' && *p != 'm') || last == 'm' || last == *p)
+			goto out_invalid;
+		last = *p++;
+		total += last == 'h' ? n * 60 : n;
+		if (total > hi * 60)
+			goto out_invalid;
+	}
+	if (!*v || total < lo || total > hi) {
+		snprintf(why, whylen, "'%s' is not a duration of %lum to "
+			 "%luh", v, lo, hi / 60);
+		return -1;
+	}
+	*minutes = (unsigned int)total;
+	return 0;
+
+out_invalid:
+	snprintf(why, whylen, "'%s' is not a duration (like 30m, 1h, 1h30m, "
+		 "or minutes) of %lum to %luh", v, lo, hi / 60);
+	return -1;
+}
+
+/* "500M", "2G", "800K", "1.5GB" (powers of 1000), "512MiB" (of 1024),
+ * "1000000" or "1000000B" (bytes) */
+static int policy_parse_volume(const char *v, uint64_t *bytes, char *why,
+			       size_t whylen)
+{
+	static const char units[] = "KMGTP";
+	uint64_t whole = 0, frac = 0, fdiv = 1, mult = 1;
+	const char *p = v, *u;
+
+	for (; isdigit((unsigned char)*p); p++) {
+		if (whole > POLICY_VOLUME_LIMIT_MAX)
+			goto out_invalid;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == v)
+		goto out_invalid;
+	if (*p == '.') {
+		/* three decimals at most: frac * mult stays in 64 bits */
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (fdiv == 1000)
+				goto out_invalid;
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			fdiv *= 10;
+		}
+		if (fdiv == 1)
+			goto out_invalid;
+	}
+	if (*p && (u = strchr(units, toupper((unsigned char)*p)))) {
+		bool binary = p[1] == 'i' && (p[2] == 'B' || p[2] == 'b');
+
+		for (ptrdiff_t i = 0; i <= u - units; i++)
+			mult *= binary ? 1024 : 1000;
+		p += binary ? 3 : 1 + (p[1] == 'B' || p[1] == 'b');
+	} else if (*p == 'B' || *p == 'b') {
+		p++;
+	}
+	if (*p || whole > POLICY_VOLUME_LIMIT_MAX / mult)
+		goto out_invalid;
+	*bytes = whole * mult + frac * mult / fdiv;
+	if (!*bytes || *bytes > POLICY_VOLUME_LIMIT_MAX)
+		goto out_invalid;
+	return 0;
+
+out_invalid:
+	snprintf(why, whylen, "'%s' is not a volume (like 500M, 2G, 1.5GB, "
+		 "512MiB, or bytes) of 1 byte to 1 PB", v);
+	return -1;
 }
 
 int policy_parse_mac(const char *text, uint8_t mac[6])
@@ -592,6 +717,13 @@ static int policy_scalar(const struct policy_opt *d, void *field,
 		return policy_parse_queue(v, field) ? 1 : 0;
 	case PK_DSCP:
 		return policy_parse_dscp(v, field) ? 1 : 0;
+	case PK_CLOCK:
+		return policy_parse_clock(v, field, why, whylen) ? 2 : 0;
+	case PK_DURATION:
+		return policy_parse_duration(v, d->min, d->max, field, why,
+					     whylen) ? 2 : 0;
+	case PK_VOLUME:
+		return policy_parse_volume(v, field, why, whylen) ? 2 : 0;
 	default:
 		return policy_scalar_sched(d, field, v, why, whylen);
 	}
@@ -702,6 +834,12 @@ void policy_apply_section(struct policy_load_ctx *c,
 const char *policy_action_name(enum policy_action a)
 {
 	return (unsigned int)a < __POLICY_ACTION_MAX ? policy_actions[a] : "?";
+}
+
+const char *policy_limit_per_name(enum policy_limit_per per)
+{
+	return (unsigned int)per < __POLICY_LIMIT_PER_MAX ?
+		policy_limit_pers[per] : "?";
 }
 
 const char *policy_log_level_name(int level)

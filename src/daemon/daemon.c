@@ -297,6 +297,7 @@ static void daemon_reload(struct daemon_ctx *d, unsigned int req)
 			report_add(&rep->warnings, "nftables: QoS classes not updated: %s", strerror(errno));
 		}
 	}
+	daemon_usage_configure(d, c->policy);
 	__atomic_store_n(&d->cfg, c, __ATOMIC_RELEASE);
 	if (d->replay) {
 		/* the replay's one worker is this thread, between two packets */
@@ -428,6 +429,7 @@ static int daemon_replay(struct daemon_ctx *d, const sigset_t *sigs)
 		log_msg(LOG_WARNING, "replay without monitor and control sockets");
 		daemon_ctl_stop(d);
 	}
+	daemon_usage_start(d);
 	ret = pcapsrc_read(d->opts.replay, replay_packet, &r, err, sizeof(err));
 	if (ret)
 		log_msg(LOG_ERR, "%s", err);
@@ -551,6 +553,7 @@ static void daemon_fini(struct daemon_ctx *d, struct policy *boot)
 {
 	unsigned int i;
 
+	daemon_usage_stop(d);
 	daemon_ctl_stop(d);
 	daemon_nft_stop(d);
 	for (i = 0; i < d->n_workers; i++)
@@ -596,7 +599,8 @@ int daemon_run(const struct daemon_opts *o)
 		ret = daemon_replay(d, &set);
 		goto out_fini;
 	}
-	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_threads_start(d))
+	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_usage_start(d) ||
+	    daemon_threads_start(d))
 		goto out_stop;
 	log_msg(LOG_NOTICE, "running: %u worker%s, budget %u packets, mark mask 0x%08x", d->n_workers,
 		d->n_workers == 1 ? "" : "s", d->main.packet_budget, d->main.mark_mask);

@@ -149,6 +149,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 	json_kv_str(g, "queue_backend", nft_backend_name(d->nftcfg.backend));
 	json_kv_int(g, "reloads", (long long)d->reloads);
 	json_kv_int(g, "reload_errors", (long long)d->reload_errors);
+	daemon_usage_status(d, g);
 }
 
 /* The local side's MAC: NFQUEUE's hardware address, else the capture's. */
@@ -543,6 +544,7 @@ static int ctl_policy_test(void *ctx, const struct control_args *a, yajl_gen g, 
 	daemon_ctl_lock(d);
 	if (test_input(d, a, &in, err, errlen))
 		goto out_unlock;
+	daemon_usage_policy_test(d, &in, at, -1, NULL);
 	r = policy_match(d->cfg->policy, &in, at, &index);
 	/* the first rule for this device and traffic at any time: when it
 	 * comes before the verdict, its schedule is what kept it out */
@@ -570,6 +572,7 @@ static int ctl_policy_test(void *ctx, const struct control_args *a, yajl_gen g, 
 	json_kv_null(g, "inactive_rule", off ? policy_rule_name(off) : NULL);
 	json_kv_int(g, "inactive_index", off_index);
 	json_kv_str(g, "reason", reason);
+	daemon_usage_policy_test(d, &in, at, index, g);
 	ret = 0;
 out_unlock:
 	daemon_ctl_unlock(d);
@@ -757,7 +760,8 @@ int daemon_ctl_start(struct daemon_ctx *d)
 	struct control_ops cops = { .fn = {
 		[CONTROL_STATUS] = ctl_status,
 		[CONTROL_APPS] = ctl_apps, [CONTROL_DEVICES] = ctl_devices,
-		[CONTROL_APPS_LOOKUP] = ctl_apps_lookup, [CONTROL_POLICY_TEST] = ctl_policy_test },
+		[CONTROL_APPS_LOOKUP] = ctl_apps_lookup, [CONTROL_POLICY_TEST] = ctl_policy_test,
+		[CONTROL_USAGE] = daemon_ctl_usage },
 		.part = { [CONTROL_FLOWS] = ctl_flows, [CONTROL_RELOAD] = ctl_reload },
 		.cursor_free = ctl_cursor_free };
 	struct monitor_cfg mc;

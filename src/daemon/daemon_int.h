@@ -23,10 +23,13 @@
 
 struct apps_db;
 struct ct;
+struct ct_tuple;
+struct usage;
 struct flowcap;
 struct flowevent_outcome;
 struct monitor;
 struct control;
+struct control_args;
 struct nfqueue;
 struct nfqueue_pkt;
 
@@ -83,6 +86,7 @@ struct worker {
 	bool in_packet;			/* inside the engine's handling of a packet */
 	struct worker_stats st;
 	struct dnscache_inbox inbox;	/* answers other workers saw */
+	unsigned int usage_gen;		/* limit events re-matched (daemon_usage.c) */
 };
 
 struct daemon_ctx {
@@ -108,6 +112,8 @@ struct daemon_ctx {
 	uint64_t start_ms;
 	uint64_t reloads, reload_errors;
 	pthread_mutex_t cfg_lock;	/* io thread reading cfg vs. reload freeing it */
+	struct usage *usage;		/* usage accounting and limits; NULL when off */
+	unsigned int usage_gen;		/* bumped by a limit reached or lifted (atomic) */
 };
 
 /* worker.c */
@@ -129,6 +135,20 @@ struct flowstate *worker_packet(struct worker *w, const struct worker_pkt *p);
  * from p). */
 void worker_outcome(const struct worker *w, const struct policy *p, const struct flow *f,
 		    const struct flowstate *fs, struct flowevent_outcome *o);
+
+/* The conntrack tuple of f's connection, original direction. */
+void worker_tuple(const struct flow *f, struct ct_tuple *t);
+
+/* daemon_usage.c: usage accounting and daily limits (doc/usage.md) */
+int daemon_usage_start(struct daemon_ctx *d);	/* after the workers are open; 0 or -1 */
+void daemon_usage_stop(struct daemon_ctx *d);	/* saves the state */
+void daemon_usage_configure(struct daemon_ctx *d, const struct policy *p);	/* a reload's limits */
+void daemon_usage_worker_sync(struct worker *w);	/* re-match after a limit event; worker loop */
+void daemon_usage_flow_gone(struct worker *w, const struct flow *f);	/* a replayed flow's last reading */
+void daemon_usage_status(struct daemon_ctx *d, yajl_gen g);	/* agent_status "usage" */
+void daemon_usage_policy_test(struct daemon_ctx *d, struct policy_input *in, time_t at, int index,
+			      yajl_gen g);
+int daemon_ctl_usage(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen);
 
 /* daemon_ctl.c */
 int daemon_ctl_start(struct daemon_ctx *d);

@@ -183,6 +183,7 @@ static void worker_on_flow_purge(void *user, struct engine *e, struct flow *f, e
 	}
 	if (fs)
 		flowcap_flow_gone(w->cap, &fs->cap, f);
+	daemon_usage_flow_gone(w, f);
 	verdict_state_put(&w->v, f);
 }
 
@@ -226,7 +227,7 @@ static void worker_dns_learned(void *ctx, int family, const uint8_t *addr, const
 		w->v.st.block_set_errors++;
 }
 
-static void worker_tuple(const struct flow *f, struct ct_tuple *t)
+void worker_tuple(const struct flow *f, struct ct_tuple *t)
 {
 	uint8_t i = f->init_side, r = (uint8_t)!i;
 
@@ -317,6 +318,7 @@ void *worker_main(void *arg)
 		/* other workers' DNS answers, also while no packet comes: they
 		 * may withdraw a block-set entry this worker added */
 		dnscache_inbox_drain(&w->inbox, engine_dnscache(w->e), util_wall_ms() / 1000);
+		daemon_usage_worker_sync(w);
 		if (pfd.revents)
 			nfqueue_receive(w->q, worker_on_queued, w);
 		reeval = verdict_reevaluate_step(&w->v, time(NULL));

@@ -136,6 +136,8 @@ static void verdict_input(struct verdict *v, const struct flow *f, const struct 
 	}
 	in->proto_id = f->proto_app ? f->proto_app : -1;
 	in->proto_master_id = f->proto_master ? f->proto_master : -1;
+	in->limit_spent = v->ops.limit_spent;
+	in->limit_ctx = v->ops.ctx;
 }
 
 enum verdict_tie verdict_tie(struct verdict *v, const struct flow *f)
@@ -169,7 +171,11 @@ static void verdict_block_set(struct verdict *v, const struct flow *f, struct fl
 	uint8_t l = engine_local_side(v->e, f);
 	enum verdict_tie tie;
 
+	/* a spent daily limit is a budget, not a standing block: an entry
+	 * would outlive its renewal (the next connections are refused at their
+	 * first decision instead) */
 	if (fs->in_block_set || !v->ops.block || l != f->init_side ||
+	    (fs->rule && fs->rule->limit_key) ||
 	    (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP))
 		return;
 	fs->in_block_set = 1;
@@ -210,6 +216,8 @@ void verdict_evaluate(struct verdict *v, struct flow *f, struct flowstate *fs, t
 	fs->bits = verdict_bits(v, f, fs);
 	if (fs->bits == old)
 		return;
+	if (v->ops.decided)
+		v->ops.decided(v->ops.ctx, f, fs, &in, now);
 	if (fs->bits & v->marks.blocked) {
 		v->st.flows_blocked++;
 		verdict_block_set(v, f, fs);

@@ -31,6 +31,7 @@ struct engine;
 struct flow;
 struct flowcap_slot;
 struct policy;
+struct policy_input;
 struct policy_rule;
 
 #define VERDICT_NONE 0xff	/* flowstate.action: no rule */
@@ -76,6 +77,13 @@ struct verdict_ops {
 	/* Rewrite the conntrack mark of @f's live connection to @bits. */
 	int (*remark)(void *ctx, const struct flow *f, uint32_t bits);
 	void *ctx;
+	/* Whether a limit rule's budget is spent (policy_input.limit_spent:
+	 * lock-free); NULL: limit rules never match. */
+	bool (*limit_spent)(void *ctx, uint64_t key, const uint8_t mac[6], time_t now);
+	/* @f's decision changed (its mark bits): once per decided flow, a few
+	 * times at most, never per packet; @in is what it was matched with. */
+	void (*decided)(void *ctx, const struct flow *f, const struct flowstate *fs,
+			const struct policy_input *in, time_t now);
 };
 
 struct verdict_stats {

@@ -25,6 +25,7 @@ struct control_arg_spec {
 static const struct control_arg_spec control_args_tbl[] = {
 	ARG(device, ARG_STR), ARG(app, ARG_STR), ARG(category, ARG_STR), ARG(mac, ARG_STR),
 	ARG(ip, ARG_STR), ARG(at, ARG_STR), ARG(host, ARG_STR), ARG(blocked, ARG_BOOL),
+	ARG(from, ARG_STR), ARG(to, ARG_STR), ARG(hours, ARG_BOOL),
 };
 #undef ARG
 #define N_ARGS (sizeof(control_args_tbl) / sizeof(control_args_tbl[0]))
@@ -38,6 +39,9 @@ static const struct control_arg_spec control_args_tbl[] = {
 #define A_AT		(1u << 5)
 #define A_HOST		(1u << 6)
 #define A_BLOCKED	(1u << 7)
+#define A_FROM		(1u << 8)
+#define A_TO		(1u << 9)
+#define A_HOURS		(1u << 10)
 
 static const struct {
 	const char *name;
@@ -50,6 +54,7 @@ static const struct {
 	[CONTROL_DEVICES]	= { "devices", 0 },
 	[CONTROL_APPS_LOOKUP]	= { "apps_lookup", A_HOST | A_IP },
 	[CONTROL_POLICY_TEST]	= { "policy_test", A_MAC | A_IP | A_APP | A_AT },
+	[CONTROL_USAGE]		= { "usage", A_DEVICE | A_APP | A_CATEGORY | A_FROM | A_TO | A_HOURS },
 };
 
 struct control {

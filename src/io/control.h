@@ -29,16 +29,20 @@ enum control_method {
 	CONTROL_DEVICES,
 	CONTROL_APPS_LOOKUP,
 	CONTROL_POLICY_TEST,
+	CONTROL_USAGE,
 	__CONTROL_MAX
 };
 
 /* Validated arguments; NULL / -1 when not given. Which ones a method
  * accepts is fixed by the table in control.c (see doc/json.md):
  *   flows: device, app, blocked     apps: category
- *   apps_lookup: host, ip           policy_test: mac, ip, app, at */
+ *   apps_lookup: host, ip           policy_test: mac, ip, app, at
+ *   usage: device, app, category, from, to, hours */
 struct control_args {
 	const char *device, *app, *category, *mac, *ip, *at, *host;
 	int blocked;
+	const char *from, *to;	/* usage days, YYYY-MM-DD */
+	int hours;		/* usage: hourly series too */
 };
 
 /* A method callback writes the reply's members into g: the reply map is

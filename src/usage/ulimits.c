@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "policy.h"
 #include "daycal.h"
 #include "ulimits.h"
 
@@ -64,8 +65,9 @@ static const uint8_t zero_mac[6];
 
 uint64_t ulimit_key(const char *name)
 {
-	/* a fixed seed: keys must not change across restarts */
-	return util_hash(name, strlen(name), 0x6e657469667955ull) | 1;
+	/* the policy's key of the rule (a fixed seed: keys must not change
+	 * across restarts) */
+	return policy_limit_key(name);
 }
 
 static uint64_t mac48(const uint8_t *mac)
@@ -350,7 +352,8 @@ static void status_of(struct ulimits *l, const struct udef *d, const struct usco
 	st->reached_at = s->reached ? s->reached_at : 0;
 }
 
-static void emit(struct ulimits *l, enum ulimit_event ev, const struct udef *d, const struct uscope *s, time_t now)
+static void emit_ex(struct ulimits *l, enum ulimit_event ev, const struct udef *d, const struct uscope *s,
+		    time_t now, bool lifted)
 {
 	struct ulimit_status st;
 
@@ -363,7 +366,13 @@ static void emit(struct ulimits *l, enum ulimit_event ev, const struct udef *d, 
 	if (!l->fn)
 		return;
 	status_of(l, d, s, now, &st);
+	st.lifted = lifted;
 	l->fn(l->ctx, ev, &st);
+}
+
+static void emit(struct ulimits *l, enum ulimit_event ev, const struct udef *d, const struct uscope *s, time_t now)
+{
+	emit_ex(l, ev, d, s, now, false);
 }
 
 /* A new day for the budget: it renews. */
@@ -401,7 +410,7 @@ static void scope_eval(struct ulimits *l, const struct udef *d, struct uscope *s
 		s->warned = share_reached(used, d->time_min, d->warn_pct) ||
 			    share_reached(s->bytes, d->volume, d->warn_pct);
 		blk_set(l, s->key, s->mac, 0, now);
-		emit(l, ULIMIT_RESET, d, s, now);
+		emit_ex(l, ULIMIT_RESET, d, s, now, true);
 		return;
 	}
 	if (s->reached) {

@@ -73,6 +73,8 @@ struct ulimit_status {
 	int32_t day;
 	time_t reset_at;	/* when the budget renews */
 	time_t reached_at;	/* 0 if not reached */
+	bool lifted;		/* ULIMIT_RESET: a reload raised or removed the limit (else: a new day) */
+	uint32_t cut;		/* ULIMIT_REACHED: live connections cut (set by usage.c) */
 };
 
 typedef void (*ulimit_fn)(void *ctx, enum ulimit_event ev, const struct ulimit_status *st);

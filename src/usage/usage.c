@@ -18,8 +18,27 @@
 #define USAGE_LATE_S 5		/* a minute dump later than this is counted late */
 #define USAGE_IDLE_MS 100	/* the ring is drained at least this often */
 
+/* A reading handed over by the owner travels in the notes' ring, so that
+ * it comes after the note of its flow. */
+struct usage_msg_reading {
+	uint64_t magic;
+	struct ctacct_rec r;
+};
+#define USAGE_MSG_READING 0x52454144494e4721ull
+_Static_assert(sizeof(struct usage_msg_reading) != sizeof(struct usage_flow),
+	       "notes and readings are told apart by their length");
+#define USAGE_MSG_MAX (sizeof(struct usage_msg_reading) > sizeof(struct usage_flow) ? \
+		       sizeof(struct usage_msg_reading) : sizeof(struct usage_flow))
+
+struct usage_consumer {
+	ctacct_fn fn;
+	void *ctx;
+};
+
 struct usage {
 	struct usage_opts o;
+	struct usage_consumer tap[USAGE_CT_CONSUMERS];
+	unsigned int n_tap;
 	pthread_mutex_t lock;
 	pthread_t th;
 	bool running;
@@ -98,6 +117,21 @@ static void on_record(void *ctx, const struct ctacct_rec *r)
 	struct usage *u = ctx;
 
 	usage_feed(u, r, r->kind == CTACCT_DESTROY ? daycal_minute(u->now) : u->attr_min);
+	for (unsigned int i = 0; i < u->n_tap; i++)
+		u->tap[i].fn(u->tap[i].ctx, r);
+}
+
+int usage_ct_attach(struct usage *u, ctacct_fn fn, void *ctx)
+{
+	int r = -1;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->rd && u->n_tap < USAGE_CT_CONSUMERS) {
+		u->tap[u->n_tap++] = (struct usage_consumer){ fn, ctx };
+		r = 0;
+	}
+	pthread_mutex_unlock(&u->lock);
+	return r;
 }
 
 /* ---- notes from the workers ----------------------------------------- */
@@ -131,11 +165,16 @@ static void drain(struct usage *u)
 			 evring_capacity(u->ring));
 
 	while ((p = evring_peek(u->ring, &len))) {
+		struct usage_msg_reading m;
 		struct usage_flow f;
 
 		if (len == sizeof(f)) {
 			memcpy(&f, p, sizeof(f));
 			note(u, &f);
+		} else if (len == sizeof(m)) {
+			memcpy(&m, p, sizeof(m));
+			if (m.magic == USAGE_MSG_READING)
+				on_record(u, &m.r);
 		}
 		evring_pop(u->ring);
 	}
@@ -144,6 +183,30 @@ static void drain(struct usage *u)
 int usage_flow_note(struct usage *u, const struct usage_flow *f)
 {
 	return evring_push(u->ring, f, sizeof(*f));
+}
+
+int usage_reading(struct usage *u, const struct ctacct_rec *r)
+{
+	struct usage_msg_reading m = { USAGE_MSG_READING, *r };
+
+	return evring_push(u->ring, &m, sizeof(m));
+}
+
+/* The owner's connections (no kernel): what it hands over now belongs to
+ * minute @attr. */
+static void owner_read(struct usage *u, uint32_t attr, bool boundary)
+{
+	uint64_t t0 = mono_us();
+
+	drain(u);
+	u->attr_min = attr;
+	u->o.read_conns(u->o.read_ctx, boundary);
+	drain(u);
+	u->attr_min = daycal_minute(u->now);
+	if (boundary)
+		u->st.last_dump_us = (uint32_t)(mono_us() - t0);
+	else
+		u->st.refreshes++;
 }
 
 bool usage_limit_blocked(const struct usage *u, uint64_t key, const uint8_t mac[6], time_t now)
@@ -182,13 +245,16 @@ static void cut_one(void *ctx, struct conn *c)
 		u->st.cut_errors++;
 }
 
-static void on_limit(void *ctx, enum ulimit_event ev, const struct ulimit_status *st)
+static void on_limit(void *ctx, enum ulimit_event ev, const struct ulimit_status *st0)
 {
 	struct usage *u = ctx;
+	struct ulimit_status s = *st0, *st = &s;
 	struct cut k = { u, st };
+	uint64_t cuts = u->st.cuts;
 
 	if (ev == ULIMIT_REACHED && u->ct && u->o.cut_mark)
 		conntab_foreach(u->conns, cut_one, &k);
+	s.cut = (uint32_t)(u->st.cuts - cuts);
 	if (ev == ULIMIT_REACHED && st->by == ULIMIT_BY_TIME)
 		log_msg(LOG_NOTICE, "usage: limit '%s' reached: %u of %u minutes", st->name, st->used_min,
 			st->time_min);
@@ -243,6 +309,8 @@ static void boundary(struct usage *u, time_t now)
 	}
 	if (u->rd)
 		dump(u, m - 1, true);
+	else if (u->o.read_conns)
+		owner_read(u, m - 1, true);
 	u->attr_min = m;
 	u->done_min = m;
 	ulimits_tick(u->lim, now);
@@ -341,8 +409,11 @@ void usage_step(struct usage *u, time_t now)
 	}
 	if (daycal_minute(now) > u->done_min)
 		boundary(u, now);
-	if (u->rd && now >= u->next_refresh) {
-		refresh(u, now);
+	if ((u->rd || u->o.read_conns) && now >= u->next_refresh) {
+		if (u->rd)
+			refresh(u, now);
+		else
+			owner_read(u, daycal_minute(now), false);
 		u->next_refresh = now + (time_t)u->o.refresh_s;
 	}
 	if (u->o.state_dir && now >= u->next_save) {
@@ -412,6 +483,8 @@ static int open_kernel(struct usage *u)
 		ctacct_sysctl_ensure(NULL, "nf_conntrack_acct");
 		ctacct_sysctl_ensure(NULL, "nf_conntrack_events");
 	}
+	if (u->o.timestamps)
+		ctacct_sysctl_ensure(NULL, "nf_conntrack_timestamp");
 	if (!(u->rd = ctacct_open(&co, on_record, u))) {
 		log_msg(LOG_ERR, "usage: cannot read conntrack (ctnetlink): %s", strerror(errno));
 		return -1;
@@ -444,7 +517,7 @@ struct usage *usage_new(const struct usage_opts *o)
 	lo.ctx = u;
 	if (!(u->db = usagedb_new(&dbo)) || !(u->lim = ulimits_new(&lo)) ||
 	    !(u->conns = conntab_new(u->o.max_conns, 0)) ||
-	    !(u->ring = evring_new(u->o.ring_slots, sizeof(struct usage_flow))) ||
+	    !(u->ring = evring_new(u->o.ring_slots, USAGE_MSG_MAX)) ||
 	    !(u->gt = calloc(USAGE_GETS_MAX, sizeof(*u->gt))) || !(u->gdir = calloc(USAGE_GETS_MAX, 1)))
 		goto out_free;
 	if (u->o.kernel && open_kernel(u) < 0)
@@ -473,8 +546,14 @@ void usage_free(struct usage *u)
 		pthread_join(u->th, NULL);
 		u->running = false;
 	}
-	if (u->db && u->lim && u->conns)
+	if (u->db && u->lim && u->conns && u->ring) {
+		/* the last notes and readings (a replay's flows at its end) */
+		pthread_mutex_lock(&u->lock);
+		u->now = usage_now(u);
+		drain(u);
+		pthread_mutex_unlock(&u->lock);
 		usage_save(u, true);
+	}
 	ctacct_close(u->rd);
 	ct_close(u->ct);
 	evring_free(u->ring);

@@ -64,6 +64,12 @@ struct usage_opts {
 	const char *persist_dir;	/* survives reboots, NULL: none */
 	unsigned int save_s;		/* state_dir at most this often; 0: 300 */
 	unsigned int persist_s;		/* persist_dir at most this often; 0: 21600 */
+	bool timestamps;		/* turn nf_conntrack_timestamp on (a consumer wants start/stop) */
+	/* without the kernel (kernel false): the owner's connections, read
+	 * at each minute boundary (@boundary) and every refresh_s; it hands
+	 * each one over with usage_reading(). A replay uses this. */
+	void (*read_conns)(void *ctx, bool boundary);
+	void *read_ctx;
 	/* callbacks and clock */
 	ulimit_fn on_limit;		/* warn, reached, reset; in the thread that decided */
 	void *limit_ctx;
@@ -105,6 +111,26 @@ int usage_start(struct usage *u);
 
 /** usage_flow_note - any thread, never blocks: a flow decided; 0, or -1 (ring full, counted) */
 int usage_flow_note(struct usage *u, const struct usage_flow *f);
+
+/**
+ * usage_reading - any thread, never blocks: one reading of a connection's
+ * counters from the owner (usage_opts.read_conns, or a connection that
+ * ended: kind CTACCT_DESTROY), queued behind the notes already given, so a
+ * reading never overtakes its flow's note. 0, or -1 (ring full, counted).
+ */
+int usage_reading(struct usage *u, const struct ctacct_rec *r);
+
+#define USAGE_CT_CONSUMERS 4
+
+/**
+ * usage_ct_attach - another consumer of the conntrack reader's records
+ * (destroy events, the minute dumps, gets), e.g. a flow exporter: @fn is
+ * called in the accounting thread, after usage's own accounting, with the
+ * usage lock held; the record is on the stack (copy what is kept) and @fn
+ * must not call usage_* functions that lock. At most USAGE_CT_CONSUMERS;
+ * 0, or -1 (full, or no kernel reader).
+ */
+int usage_ct_attach(struct usage *u, ctacct_fn fn, void *ctx);
 
 /** usage_limit_blocked - any thread, lock-free: limit @key's budget for @mac is spent now */
 bool usage_limit_blocked(const struct usage *u, uint64_t key, const uint8_t mac[6], time_t now);

@@ -118,6 +118,7 @@ test_start_checks_then_starts_instance() {
 	assertCalled "procd_set_param respawn 3600 5 5"
 	assertCalled "procd_set_param stdout 1"
 	assertCalled "procd_set_param stderr 1"
+	assertCalled "procd_set_param term_timeout 15"
 	assertCalled "procd_close_instance "
 	assertTrue "run dir created" "[ -d '$RUNDIR' ]"
 	# validation happens before the instance is opened

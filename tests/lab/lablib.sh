@@ -92,6 +92,8 @@ servers_up() {
 	[ "$(tls example.org 10.77.2.2)" = 200 ]
 }
 
+# The daemon's usage state goes to the lab's directory, not the host's
+# /var/run/netify (other labs, and other checkouts' tests, run beside it).
 write_config() {
 	mkdir -p "$LAB/apps.d"
 	cp "$top_srcdir"/policy/apps.d/*.conf "$LAB/apps.d/" 2>/dev/null
@@ -126,6 +128,7 @@ write_config() {
 		option monitor_group 'root'
 		option block_timeout '120'
 		option status_interval '1'
+		option usage_dir '$LAB/state'
 		${LAB_MAIN_EXTRA:-}
 
 	config rule 'wa'

@@ -50,11 +50,13 @@ function oneObject(r) {
  * with an error object), the shape tests with a daemon replaying a capture. */
 const cfg = path.join(work, 'netify.conf');
 const RULE = 'No WhatsApp on school nights';
+const LIMIT = 'YouTube 1h a day';
 fs.writeFileSync(cfg, `config netify 'main'\n\toption control_socket '${work}/control.sock'\n` +
 	`\toption monitor_socket '${work}/monitor.sock'\n\n` +
 	`config rule\n\toption name '${RULE}'\n\toption action 'block'\n\tlist app 'whatsapp'\n` +
 	`\tlist src_mac 'aa:bb:cc:dd:ee:01'\n\toption weekdays 'Mon Tue Wed Thu Fri'\n` +
-	`\toption start_time '18:00'\n\toption stop_time '07:00'\n`);
+	`\toption start_time '18:00'\n\toption stop_time '07:00'\n\n` +
+	`config rule\n\toption name '${LIMIT}'\n\tlist app 'youtube'\n\toption time_limit '1h'\n`);
 process.env.NETIFY_CONFIG = cfg;
 const status = rpcd([ 'call', 'status' ], '{}').json || {};
 const daemon = status.running === true;
@@ -88,7 +90,8 @@ const GOOD = {
 	flows: { device: 'kid_phone', app: 'whatsapp', blocked: true },
 	apps: { category: 'chat' },
 	devices: {},
-	policy_test: { mac: 'aa:bb:cc:dd:ee:01', ip: '192.168.1.50', app: 'whatsapp', at: '2026-09-07 19:30' }
+	policy_test: { mac: 'aa:bb:cc:dd:ee:01', ip: '192.168.1.50', app: 'whatsapp', at: '2026-09-07 19:30' },
+	usage: { device: 'aa:bb:cc:dd:ee:01', app: 'whatsapp', hours: true }
 };
 
 test('`luci.netify list` prints one JSON object with the agreed methods', () => {
@@ -249,6 +252,50 @@ test('policy_test with no rule for the app says so, with no schedule in it', asy
 	const r = policyTest({ app: 'youtube', at: '2026-12-07 20:00' });
 	return r.rule === null && r.inactive_rule === null && r.inactive_index === -1 &&
 		/no rule matches/.test(r.reason) && !/schedule/.test(r.reason) ? null : { fail: JSON.stringify(r) };
+});
+
+test('policy_test names the daily limit an application counts against', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const r = policyTest({ app: 'youtube', at: '2026-12-07 20:00' });
+	const l = (r.limits || [])[0] || {};
+	return r.limits && r.limits.length === 1 && l.rule === LIMIT && l.time_limit_s === 3600 && l.reached === false
+		? null : { fail: JSON.stringify(r) };
+});
+
+test('usage has the members the Usage view reads', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const r = rpcd([ 'call', 'usage' ], '{}').json || {}, bad = [];
+	if (!/^\d{4}-\d\d-\d\d$/.test(r.day) || r.from !== r.day || r.to !== r.day || typeof r.day_start !== 'number' ||
+	    !/^\d\d:\d\d$/.test(r.reset_time))
+		bad.push('day: ' + JSON.stringify(r).slice(0, 300));
+	if (!Array.isArray(r.devices) || !Array.isArray(r.limits))
+		bad.push('devices, limits: ' + JSON.stringify(r).slice(0, 300));
+	(r.devices || []).forEach((d) => {
+		if (typeof d.mac !== 'string' || typeof d.totals !== 'object' || !Array.isArray(d.apps) ||
+		    [ 'bytes_in', 'bytes_out', 'conns', 'active_s' ].some((k) => typeof d.totals[k] !== 'number'))
+			bad.push('device: ' + JSON.stringify(d).slice(0, 300));
+	});
+	if (!(r.limits || []).some((l) => l.rule === LIMIT && l.time_limit_s === 3600 && typeof l.resets_at === 'number'))
+		bad.push('limits: ' + JSON.stringify(r.limits));
+	const w = rpcd([ 'call', 'usage' ], JSON.stringify({ from: r.day, to: r.day, app: 'whatsapp' })).json || {};
+	if (!Array.isArray(w.devices) || w.devices.some((d) => !Array.isArray(d.days) || d.days.length !== 1))
+		bad.push('history: ' + JSON.stringify(w).slice(0, 300));
+	return problems(bad);
+});
+
+test('usage with a bad day or an unknown device gives an {"error"} object', async () => {
+	if (!(await liveDaemon()))
+		return { skip: NO_DAEMON };
+	const bad = [];
+	for (const args of [ { from: '2026-13-01' }, { to: 'yesterday' }, { device: 'nobody' }, { app: 'nosuchapp' },
+		{ hours: 'yes' } ]) {
+		const r = rpcd([ 'call', 'usage' ], JSON.stringify(args));
+		if (!oneObject(r) || typeof r.json.error !== 'string')
+			bad.push(`${JSON.stringify(args)}: ${r.stdout}`);
+	}
+	return problems(bad);
 });
 
 test('policy_test answers with rule, action and active', async () => {

@@ -47,9 +47,9 @@ test('JSON files parse (menu, ACL, package.json, rpc-methods.json)', () => {
 	return problems(bad);
 });
 
-test('four views exist and parse as scripts', () => {
+test('five views exist and parse as scripts', () => {
 	const names = views.map((v) => path.basename(v.file)).join(' ');
-	return names === 'apps.js overview.js rules.js settings.js' ? null : { fail: `views: ${names}` };
+	return names === 'apps.js overview.js rules.js settings.js usage.js' ? null : { fail: `views: ${names}` };
 });
 
 test("every 'require' names a LuCI runtime module or a file of this app", () => {

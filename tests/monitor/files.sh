@@ -17,13 +17,16 @@ fi
 tmp=$(mktemp -d /tmp/netify-files.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/apps"
-# conf NAME EXTRA...: a config with no sockets but the monitor's files
+# conf NAME EXTRA...: a config with the monitor's files and its own sockets
+# (an empty monitor_socket is the default path, /var/run/netify/netify.sock:
+# a replay of another test or checkout holding it left this one without a
+# monitor, hence without files)
 conf() {
 	name=$1
 	shift
 	{
-		printf "config netify 'main'\n\toption monitor_socket ''\n"
-		printf "\toption control_socket ''\n\toption apps_dir '%s'\n" "$tmp/apps"
+		printf "config netify 'main'\n\toption monitor_socket '%s'\n" "$tmp/$name.mon"
+		printf "\toption control_socket '%s'\n\toption apps_dir '%s'\n" "$tmp/$name.ctl" "$tmp/apps"
 		for o in "$@"; do printf "\toption %s\n" "$o"; done
 	} > "$tmp/$name.conf"
 }

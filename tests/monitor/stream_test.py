@@ -242,7 +242,7 @@ def test_control_cli():
     h = Harness("--control", ctl, events=0, wait=0, linger=60000)
     rc, out, _ = netify("rpc", "list")
     sig = one_object(out)
-    ok(rc == 0 and sig and sorted(sig) == ["apps", "devices", "flows", "policy_test", "status"]
+    ok(rc == 0 and sig and sorted(sig) == ["apps", "devices", "flows", "policy_test", "status", "usage"]
        and sig["flows"] == {"device": "str", "app": "str", "blocked": True},
        "rpc list: the agreed signature", out)
     rc, out, _ = netify("rpc", "call", "status", env_sock=ctl)

@@ -73,7 +73,7 @@ config rule
 	option class 'bulk'
 CONF
 
-echo "1..17"
+echo "1..28"
 
 expect 0 "shipped default configuration is valid" -- \
 	"$NETIFY" check -c "$SRCDIR/uci/netify.config" --apps "$TMP/apps"
@@ -114,5 +114,43 @@ has '{"rule":"Torrents slow","index":1,"action":"qos","class":"bulk","active":tr
 expect 1 "unknown application is an error" -- \
 	"$NETIFY" policy test -c "$TMP/netify" --apps "$TMP/apps" \
 	--ip 10.0.0.9 --app nope --json
+
+# daily limits: printed by check, explained by policy test
+cat "$TMP/netify" - > "$TMP/limits" <<'CONF'
+
+config rule 'games'
+	option name 'Games 1h a day'
+	list device 'kid_phone'
+	list category 'games'
+	option time_limit '1h30m'
+	option volume_limit '2.5G'
+	option limit_per 'rule'
+
+config rule
+	option name 'Steam allowed'
+	list app 'steam'
+	option action 'allow'
+CONF
+sed -i "s/option queue '0-1'/&\n\toption reset_time '04:00'/" "$TMP/limits"
+expect 0 "configuration with a daily limit is valid" -- \
+	"$NETIFY" check -c "$TMP/limits" --apps "$TMP/apps"
+has "limit:  1h30m/day, 2.5 GB/day, warning at 80%, one budget for all its devices; matches once reached" \
+	"the limit printed with its budget"
+has "action: block" "a limit rule blocks by default"
+has "usage            on, days start at 04:00" "usage settings printed"
+expect 0 "policy test: the limit is not reached" -- \
+	"$NETIFY" policy test -c "$TMP/limits" --apps "$TMP/apps" \
+	--mac aa:bb:cc:dd:ee:ff --app steam --at '2026-11-27 12:00' --json
+has '"rule":"Steam allowed","index":3,"action":"allow"' "the next rule decides while the limit is not reached"
+has '"limits":["Games 1h a day"]' "the flow counts against the limit"
+expect 0 "policy test: the limit reached" -- \
+	"$NETIFY" policy test -c "$TMP/limits" --apps "$TMP/apps" \
+	--mac aa:bb:cc:dd:ee:ff --app steam --at '2026-11-27 12:00' --limits-reached
+has "rule 3 'Games 1h a day': block" "the limit rule decides once reached"
+sed "s/option limit_per 'rule'/option action 'allow'/" "$TMP/limits" > "$TMP/bad"
+expect 1 "a limit rule that allows is refused" -- \
+	"$NETIFY" check -c "$TMP/bad" --apps "$TMP/apps"
+has "$TMP/bad:37: rule 'Games 1h a day': a limit rule must block, qos or log once its limit is reached, not allow" \
+	"with its file and line"
 
 exit 0

@@ -32,6 +32,21 @@ static int cb_flows(void *ctx, const struct control_args *a, yajl_gen g, char *e
 	return 0;
 }
 
+/* usage: the arguments live as long as the request; keep copies */
+static char usage_from[16], usage_to[16], usage_category[16];
+
+static int cb_usage(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
+{
+	struct seen *s = ctx;
+
+	s->calls++;
+	s->a = *a;
+	snprintf(usage_from, sizeof(usage_from), "%s", a->from ? a->from : "(null)");
+	snprintf(usage_to, sizeof(usage_to), "%s", a->to ? a->to : "(null)");
+	snprintf(usage_category, sizeof(usage_category), "%s", a->category ? a->category : "(null)");
+	return 0;
+}
+
 static int cb_status(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t el)
 {
 	yajl_gen_string(g, (const unsigned char *)"flows", 5);
@@ -68,7 +83,7 @@ static struct control *new_ctl(struct seen *s)
 	struct control_ops ops = { .fn = {
 		[CONTROL_STATUS] = cb_status, [CONTROL_FLOWS] = cb_flows,
 		[CONTROL_RELOAD] = cb_fail, [CONTROL_DEVICES] = cb_bad_utf8,
-		[CONTROL_APPS] = cb_unbalanced } };
+		[CONTROL_APPS] = cb_unbalanced, [CONTROL_USAGE] = cb_usage } };
 	struct control *c = control_new(&ops, s);
 
 	assert_non_null(c);
@@ -146,6 +161,35 @@ static void test_flows_args(void **state)
 	assert_int_equal(s.a.blocked, -1);
 	assert_null(s.a.device);
 	yajl_tree_free(v);
+	control_free(c);
+}
+
+static void test_usage_args(void **state)
+{
+	struct seen s = { 0 };
+	struct control *c = new_ctl(&s);
+	const char *req = "{\"method\":\"usage\",\"args\":{\"device\":\"kid\",\"app\":\"tiktok\","
+			  "\"category\":\"video\",\"from\":\"2026-06-01\",\"to\":\"2026-06-10\","
+			  "\"hours\":true}}";
+	yajl_val v = ask(c, req, strlen(req));
+
+	(void)state;
+	assert_int_equal(s.calls, 1);
+	assert_string_equal(usage_from, "2026-06-01");
+	assert_string_equal(usage_to, "2026-06-10");
+	assert_string_equal(usage_category, "video");
+	assert_int_equal(s.a.hours, 1);
+	yajl_tree_free(v);
+	v = ask(c, "{\"method\":\"usage\"}", 18);
+	assert_int_equal(s.calls, 2);
+	assert_string_equal(usage_from, "(null)");
+	assert_int_equal(s.a.hours, 0);
+	yajl_tree_free(v);
+	ERR(c, "{\"method\":\"usage\",\"args\":{\"blocked\":true}}", "unknown argument 'blocked'");
+	ERR(c, "{\"method\":\"usage\",\"args\":{\"hours\":1}}", "must be a boolean");
+	ERR(c, "{\"method\":\"usage\",\"args\":{\"from\":20260601}}", "must be a string");
+	ERR(c, "{\"method\":\"flows\",\"args\":{\"from\":\"x\"}}", "unknown argument 'from'");
+	assert_int_equal(s.calls, 2);
 	control_free(c);
 }
 
@@ -388,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_parts_failures),
 		cmocka_unit_test(test_method_names),
+		cmocka_unit_test(test_usage_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -669,6 +669,252 @@ static const char *match_name(const struct policy *p,
 	return r ? r->name : "(none)";
 }
 
+/* ---- usage options and daily limits ---- */
+
+static void test_usage_options(void **state)
+{
+	struct policy *p = load_ok("");
+
+	(void)state;
+	assert_true(p->main.usage);
+	assert_int_equal(p->main.reset_time, 0);
+	assert_string_equal(p->main.usage_dir, "/var/run/netify");
+	assert_null(p->main.usage_persist_dir);
+	assert_int_equal(p->main.usage_save_interval, 300);
+	assert_int_equal(p->main.usage_persist_interval, 21600);
+	assert_int_equal(p->main.usage_max_entries, 4096);
+	assert_int_equal(p->main.usage_min_bytes, 1);
+	assert_int_equal(p->main.usage_refresh, 2);
+	assert_int_equal(p->n_limits, 0);
+	policy_free(p);
+	p = load_ok("config netify 'main'\n\toption usage '0'\n\toption reset_time '04:30'\n"
+		    "\toption usage_dir '/tmp/u'\n\toption usage_persist_dir '/etc/netify/usage'\n"
+		    "\toption usage_save_interval '60'\n\toption usage_persist_interval '604800'\n"
+		    "\toption usage_max_entries '64'\n\toption usage_min_bytes '500'\n"
+		    "\toption usage_refresh '60'\n");
+	assert_false(p->main.usage);
+	assert_int_equal(p->main.reset_time, 4 * 60 + 30);
+	assert_string_equal(p->main.usage_dir, "/tmp/u");
+	assert_string_equal(p->main.usage_persist_dir, "/etc/netify/usage");
+	assert_int_equal(p->main.usage_save_interval, 60);
+	assert_int_equal(p->main.usage_persist_interval, 604800);
+	assert_int_equal(p->main.usage_max_entries, 64);
+	assert_int_equal(p->main.usage_min_bytes, 500);
+	assert_int_equal(p->main.usage_refresh, 60);
+	policy_free(p);
+	expect_error("config netify 'main'\n\toption reset_time '24:00'\n",
+		     NF "2: main: option 'reset_time': '24:00' is not a time of day hh:mm (00:00 to 23:59)");
+	expect_error("config netify 'main'\n\toption reset_time '4:30'\n",
+		     NF "2: main: option 'reset_time': '4:30' is not a time of day hh:mm (00:00 to 23:59)");
+	expect_error("config netify 'main'\n\toption reset_time '04:60'\n",
+		     NF "2: main: option 'reset_time': '04:60' is not a time of day hh:mm (00:00 to 23:59)");
+	expect_error("config netify 'main'\n\toption usage_refresh '0'\n",
+		     NF "2: main: option 'usage_refresh': '0' is not a number in 1..60");
+	expect_error("config netify 'main'\n\toption usage_save_interval '59'\n",
+		     NF "2: main: option 'usage_save_interval': '59' is not a number in 60..86400");
+	expect_error("config netify 'main'\n\toption usage_dir 'var/run'\n",
+		     NF "2: main: option 'usage_dir': invalid value 'var/run'");
+}
+
+/* A rule with @opt '@val' and otherwise valid: its limit, or -1 on error. */
+static struct policy *limit_rule(const char *opt, const char *val)
+{
+	char *text;
+	struct policy *p;
+
+	assert_true(asprintf(&text, "config rule 'l'\n\toption %s '%s'\n", opt, val) > 0);
+	p = load(text);
+	free(text);
+	return p;
+}
+
+static void test_limit_values(void **state)
+{
+	static const struct { const char *v; unsigned int min; } times[] = {
+		{ "30m", 30 }, { "1h", 60 }, { "1h30m", 90 }, { "90", 90 }, { "24h", 1440 },
+		{ "1m", 1 }, { "0h5m", 5 }, { "1440", 1440 },
+	};
+	static const char *const bad_times[] = {
+		"0", "0m", "24h1m", "1441", "1h30", "30m1h", "1h1h", "m", "h", "1.5h", "-5m",
+		"1d", " 30m", "30 m", "99999999999999999999m",
+	};
+	static const struct { const char *v; uint64_t bytes; } vols[] = {
+		{ "500M", 500000000ull }, { "2G", 2000000000ull }, { "800K", 800000ull },
+		{ "800k", 800000ull }, { "1.5G", 1500000000ull }, { "1.5GB", 1500000000ull },
+		{ "512MiB", 512ull << 20 }, { "1GiB", 1ull << 30 }, { "1.5KiB", 1536 },
+		{ "1000000", 1000000 }, { "42B", 42 }, { "1P", 1000000000000000ull },
+		{ "0.001G", 1000000 },
+	};
+	static const char *const bad_vols[] = {
+		"0", "0M", "M", "1.M", ".5M", "1.2345G", "5X", "5Ki", "5MiBB", "2P", "1e9",
+		"-1M", "18446744073709551616", "1 M",
+	};
+	struct policy *p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		p = limit_rule("time_limit", times[i].v);
+		if (!p)
+			dump_errors();
+		assert_non_null(p);
+		assert_int_equal(p->rules[0].time_limit, times[i].min);
+		assert_int_equal(p->rules[0].volume_limit, 0);
+		policy_free(p);
+	}
+	for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++) {
+		assert_null(p = limit_rule("time_limit", bad_times[i]));
+		assert_int_equal(errs.count, 2);	/* and no action */
+		assert_non_null(strstr(errs.msg[0], "option 'time_limit': '"));
+	}
+	for (size_t i = 0; i < sizeof(vols) / sizeof(vols[0]); i++) {
+		p = limit_rule("volume_limit", vols[i].v);
+		if (!p)
+			dump_errors();
+		assert_non_null(p);
+		assert_true(p->rules[0].volume_limit == vols[i].bytes);
+		policy_free(p);
+	}
+	for (size_t i = 0; i < sizeof(bad_vols) / sizeof(bad_vols[0]); i++) {
+		assert_null(p = limit_rule("volume_limit", bad_vols[i]));
+		assert_non_null(strstr(errs.msg[0], "option 'volume_limit': '"));
+	}
+}
+
+static void test_limit_rules(void **state)
+{
+	struct policy *p;
+	const struct policy_rule *r;
+
+	(void)state;
+	/* a limit rule blocks by default, warns at 80%, counts per device */
+	p = load_rules("config rule 'tt'\n\toption name 'TikTok 30m'\n\tlist app 'youtube'\n"
+		       "\toption time_limit '30m'\n"
+		       "config rule 'vol'\n\toption volume_limit '2G'\n\toption action 'qos'\n"
+		       "\toption class 'bulk'\n\toption limit_warn '0'\n\toption limit_per 'rule'\n"
+		       "\tlist device 'kid_phone'\n"
+		       "config rule 'off'\n\toption time_limit '1h'\n\toption enabled '0'\n"
+		       "config rule 'plain'\n\toption action 'allow'\n");
+	r = &p->rules[0];
+	assert_int_equal(r->action, POLICY_BLOCK);
+	assert_int_equal(r->time_limit, 30);
+	assert_int_equal(r->limit_warn, 80);
+	assert_int_equal(r->limit_per, POLICY_LIMIT_PER_DEVICE);
+	assert_true(r->limit_key == policy_limit_key("TikTok 30m"));
+	assert_true(r->limit_key & 1);
+	r = &p->rules[1];
+	assert_int_equal(r->action, POLICY_QOS);
+	assert_int_equal(r->limit_warn, 0);
+	assert_int_equal(r->limit_per, POLICY_LIMIT_PER_RULE);
+	assert_true(r->volume_limit == 2000000000ull);
+	assert_true(p->rules[2].limit_key != 0);
+	assert_true(p->rules[3].limit_key == 0);
+	assert_int_equal(p->n_limits, 2);	/* the disabled one is not in force */
+	assert_ptr_equal(policy_rule_find_limit(p, policy_limit_key("vol")), &p->rules[1]);
+	assert_null(policy_rule_find_limit(p, policy_limit_key("plain")));
+	assert_string_equal(policy_limit_per_name(POLICY_LIMIT_PER_RULE), "rule");
+	policy_free(p);
+
+	expect_error("config rule 'x'\n\toption time_limit '1h'\n\toption action 'allow'\n",
+		     NF "3: rule 'x': a limit rule must block, qos or log once its limit is reached, not allow");
+	expect_error("config rule\n\toption time_limit '1h'\n",
+		     NF "1: rule '@rule[0]': a rule with a limit needs a name (option name, or config rule "
+		     "'NAME'): its budget is kept by name");
+	expect_error("config rule 'x'\n\toption action 'block'\n\toption limit_warn '50'\n",
+		     NF "3: rule 'x': option 'limit_warn' needs 'time_limit' or 'volume_limit'");
+	expect_error("config rule 'x'\n\toption action 'block'\n\toption limit_per 'rule'\n",
+		     NF "3: rule 'x': option 'limit_per' needs 'time_limit' or 'volume_limit'");
+	expect_error("config rule 'x'\n\toption time_limit '1h'\n\toption limit_warn '100'\n",
+		     NF "3: rule 'x': option 'limit_warn': '100' is not a number in 0..99");
+	expect_error("config rule 'x'\n\toption time_limit '1h'\n\toption limit_per 'group'\n",
+		     NF "3: rule 'x': option 'limit_per': invalid value 'group' (one of: device, rule)");
+	expect_error("config rule 'a'\n\toption name 'same'\n\toption time_limit '1h'\n"
+		     "config rule 'b'\n\toption name 'same'\n\toption volume_limit '1G'\n",
+		     NF "4: rule 'same': another rule with a limit has this name (line 1); limits are kept by name");
+	expect_error("config rule\n\toption name '0123456789012345678901234567890123456789012345678901234567890123'\n"
+		     "\toption time_limit '1h'\n",
+		     NF "1: rule '0123456789012345678901234567890123456789012345678901234567890123': the name of "
+		     "a rule with a limit is at most 63 bytes");
+	/* two rules of one name are fine while at most one has a limit */
+	p = load_ok("config rule\n\toption name 'same'\n\toption time_limit '1h'\n"
+		    "config rule\n\toption name 'same'\n\toption action 'block'\n");
+	policy_free(p);
+}
+
+static const uint8_t spent_mac[6] = { 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+
+/* The accounting's answer: spent for spent_mac only, and counted. */
+static bool fake_spent(void *ctx, uint64_t key, const uint8_t mac[6], time_t now)
+{
+	(void)now;
+	(void)key;
+	(*(int *)ctx)++;
+	return !memcmp(mac, spent_mac, 6);
+}
+
+static void test_limit_matching(void **state)
+{
+	struct policy *p = load_rules(
+		"config rule 'videos'\n\toption name 'videos 1h'\n\tlist app 'youtube'\n"
+		"\toption time_limit '1h'\n"
+		"config rule 'all'\n\toption name 'everything 5G'\n\toption volume_limit '5G'\n"
+		"\toption action 'log'\n"
+		"config rule 'eve'\n\toption name 'evenings'\n\tlist app 'youtube'\n"
+		"\toption time_limit '10m'\n\toption start_time '18:00'\n\toption stop_time '20:00'\n"
+		"config rule 'qos'\n\toption action 'qos'\n\toption class 'bulk'\n\tlist app 'youtube'\n"
+		"config rule 'after'\n\toption name 'after qos'\n\toption time_limit '2h'\n");
+	struct policy_input in = input("aa:bb:cc:dd:ee:ff", NULL, NULL, 103);
+	const struct policy_rule *logged[4];
+	size_t n_logged = 0;
+	uint64_t keys[4];
+	int asked = 0, idx;
+	time_t noon = at_utc("2024-03-04 11:00"), evening = at_utc("2024-03-04 18:30");
+
+	(void)state;
+	/* no accounting: limit rules never match, the qos rule decides */
+	assert_string_equal(match_name(p, &in, noon), "qos");
+	/* their keys: those before the deciding rule, schedule holding */
+	assert_int_equal(policy_limits(p, &in, noon, 3, keys, 4), 2);
+	assert_true(keys[0] == policy_limit_key("videos 1h"));
+	assert_true(keys[1] == policy_limit_key("everything 5G"));
+	assert_int_equal(policy_limits(p, &in, evening, 3, keys, 4), 3);
+	assert_true(keys[2] == policy_limit_key("evenings"));
+	assert_int_equal(policy_limits(p, &in, evening, -1, keys, 4), 4);
+	assert_int_equal(policy_limits(p, &in, evening, -1, keys, 2), 2);
+	in.app_id = 101;	/* whatsapp: only the limits on all traffic */
+	assert_int_equal(policy_limits(p, &in, noon, -1, keys, 4), 2);
+	assert_true(keys[1] == policy_limit_key("after qos"));
+	in.app_id = 103;
+
+	/* spent for this device: the first limit rule matches, and blocks */
+	in.limit_spent = fake_spent;
+	in.limit_ctx = &asked;
+	assert_ptr_equal(policy_match_ex(p, &in, noon, 0, &idx, logged, 4, &n_logged), &p->rules[0]);
+	assert_int_equal(idx, 0);
+	assert_int_equal(n_logged, 0);
+	assert_int_equal(asked, 1);
+	/* another device: not spent, the spent log limit is not either */
+	assert_int_equal(policy_parse_mac("aa:bb:cc:dd:ee:00", in.mac), 0);
+	assert_ptr_equal(policy_match_ex(p, &in, noon, 0, &idx, logged, 4, &n_logged), &p->rules[3]);
+	assert_int_equal(n_logged, 0);
+	assert_int_equal(asked, 3);
+	/* a device without a MAC is asked about as all zero */
+	in.has_mac = false;
+	assert_ptr_equal(policy_match(p, &in, noon, NULL), &p->rules[3]);
+	policy_free(p);
+
+	/* a spent limit with action log is recorded, matching goes on */
+	p = load_rules("config rule 'all'\n\toption name 'everything 5G'\n\toption volume_limit '5G'\n"
+		       "\toption action 'log'\n"
+		       "config rule 'qos'\n\toption action 'qos'\n\toption class 'bulk'\n");
+	in = input("aa:bb:cc:dd:ee:ff", NULL, NULL, 103);
+	in.limit_spent = fake_spent;
+	in.limit_ctx = &asked;
+	assert_ptr_equal(policy_match_ex(p, &in, noon, 0, &idx, logged, 4, &n_logged), &p->rules[1]);
+	assert_int_equal(n_logged, 1);
+	assert_ptr_equal(logged[0], &p->rules[0]);
+	policy_free(p);
+}
+
 static void test_first_match_wins(void **state)
 {
 	struct policy *p = load_rules(
@@ -962,6 +1208,10 @@ int main(void)
 		cmocka_unit_test(test_no_names_callbacks),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_names_of_enums),
+		cmocka_unit_test(test_usage_options),
+		cmocka_unit_test(test_limit_values),
+		cmocka_unit_test(test_limit_rules),
+		cmocka_unit_test(test_limit_matching),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -32,7 +32,36 @@ struct kernel {
 	enum verdict_tie last_tie;
 	const struct flow *last;		/* of a block-set request */
 	const struct flow *remarked;
+	int spent;			/* limit budgets read spent */
+	unsigned spent_asked, decisions;
+	uint64_t spent_key;
+	int decided_app;
+	uint32_t decided_bits;
 };
+
+static bool kernel_spent(void *ctx, uint64_t key, const uint8_t mac[6], time_t now)
+{
+	struct kernel *k = ctx;
+	static const uint8_t zero[6];
+
+	(void)now;
+	assert_memory_equal(mac, zero, 6);	/* no MAC: the unknown device */
+	k->spent_asked++;
+	k->spent_key = key;
+	return k->spent;
+}
+
+static void kernel_decided(void *ctx, const struct flow *f, const struct flowstate *fs,
+			   const struct policy_input *in, time_t now)
+{
+	struct kernel *k = ctx;
+
+	(void)f;
+	(void)now;
+	k->decisions++;
+	k->decided_app = in->app_id;
+	k->decided_bits = fs->bits;
+}
 
 static int kernel_block(void *ctx, const struct flow *f, uint8_t local, enum verdict_tie tie)
 {
@@ -70,7 +99,8 @@ static const char apps_text[] =
 	"app:900002:slowme:testcat:Slow Me\nnet:900002:10.9.2.0/24\n"
 	"app:900003:later:testcat:Later\nnet:900003:10.9.3.0/24\n"
 	"app:900004:shareme:testcat:Share Me\ndom:900004:shareme.example\n"
-	"cat:platform:Platforms\napp:900010:plat:platform:Plat\nnet:900010:10.8.0.0/16\n";
+	"cat:platform:Platforms\napp:900010:plat:platform:Plat\nnet:900010:10.8.0.0/16\n"
+	"app:900005:limited:testcat:Limited\nnet:900005:10.9.8.0/24\n";
 
 static const char policy_text[] =
 	"config netify 'main'\n"
@@ -82,6 +112,7 @@ static const char policy_text[] =
 	"config rule\n\toption name 'block share'\n\tlist app 'shareme'\n\toption action 'block'\n"
 	"config rule\n\toption name 'block device'\n\tlist src_mac '02:00:00:00:00:99'\n"
 	"\toption action 'block'\n"
+	"config rule\n\toption name 'limited 1h'\n\tlist app 'limited'\n\toption time_limit '1h'\n"
 	"config class 'bulk'\n\toption mark '3'\n";
 
 static int name_app(void *ctx, const char *tag)
@@ -116,7 +147,8 @@ static struct fixture *fixture_new(uint32_t budget, uint32_t pool)
 	char path[] = "/tmp/netify-verdict-XXXXXX";
 	const char *files[1] = { path };
 	struct policy_names names = { name_app, name_category, name_proto, fx };
-	struct verdict_ops ops = { kernel_block, kernel_remark, NULL };
+	struct verdict_ops ops = { .block = kernel_block, .remark = kernel_remark,
+				   .limit_spent = kernel_spent, .decided = kernel_decided };
 	struct engine_cidr lan = { 4, 24, { 192, 168, 1, 0 } };
 	struct engine_cfg cfg;
 	int fd;
@@ -514,6 +546,53 @@ static void pool_lazy(void **state)
 	verdict_fini(&big);
 }
 
+/* A limit rule matches once the accounting says its budget is spent; each
+ * change of a decision is told once to the accounting (never per packet). */
+static void limit_rule_and_decisions(void **state)
+{
+	struct fixture *fx = fixture_new(1, 64);
+	struct flowstate *fs;
+	struct flow *f;
+	unsigned n;
+
+	(void)state;
+	f = decided(fx, "10.9.8.1", 40060, T0, &fs);
+	assert_int_equal(fs->bits, fx->marks.released);
+	assert_null(fs->rule);
+	assert_true(fx->k.spent_key == policy_limit_key("limited 1h"));
+	assert_int_equal(fx->k.decisions, 1);
+	assert_int_equal(fx->k.decided_app, apps_find_tag(fx->apps, "limited"));
+	assert_int_equal(fx->k.decided_bits, fx->marks.released);
+	/* decided again, same outcome, more packets: nothing new to tell */
+	n = fx->k.spent_asked;
+	verdict_evaluate(&fx->v, f, fs, T0);
+	udp(fx, "192.168.1.10", 40060, "10.9.8.1", 47123, junk, 12, T0);
+	verdict_packet(&fx->v, f, fs, T0);
+	assert_int_equal(fx->k.decisions, 1);
+	assert_int_equal(fx->k.spent_asked, n + 1);
+	/* the budget is spent: re-matched, the limit rule blocks the live
+	 * connection, and the accounting hears of it once */
+	fs->committed = 1;
+	fx->k.spent = 1;
+	verdict_reevaluate(&fx->v, T0 + 60);
+	assert_int_equal(fs->bits, fx->marks.blocked);
+	assert_string_equal(policy_rule_name(fs->rule), "limited 1h");
+	assert_int_equal(fx->k.decisions, 2);
+	assert_int_equal(fx->k.decided_bits, fx->marks.blocked);
+	assert_int_equal(fx->k.remarks, 1);
+	assert_int_equal(fx->k.blocks, 0);	/* no block-set entry: it would outlive the renewal */
+	/* renewed: allowed again */
+	fx->k.spent = 0;
+	verdict_reevaluate(&fx->v, T0 + 120);
+	assert_int_equal(fs->bits, fx->marks.released);
+	assert_int_equal(fx->k.decisions, 3);
+	/* other applications never ask about the limit */
+	n = fx->k.spent_asked;
+	decided(fx, "10.9.5.1", 40061, T0, &fs);
+	assert_int_equal(fx->k.spent_asked, n);
+	fixture_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +605,7 @@ int main(void)
 		cmocka_unit_test(reevaluate_in_steps),
 		cmocka_unit_test(pool_exhaustion_counted),
 		cmocka_unit_test(pool_lazy),
+		cmocka_unit_test(limit_rule_and_decisions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,101 @@ static void test_restart(void **state)
 	usage_free(u);
 }
 
+/* ---- without the kernel: the owner's readings (a replay) ---- */
+
+static uint64_t owner_out, owner_in;	/* the owner's connection 40000, cumulative */
+static int owner_reads, owner_boundaries, lifted;
+static struct usage *owner_u;
+
+static void owner_read(void *ctx, bool boundary)
+{
+	struct ctacct_rec r;
+
+	(void)ctx;
+	owner_reads++;
+	owner_boundaries += boundary;
+	memset(&r, 0, sizeof(r));
+	r.kind = CTACCT_DUMP;
+	r.orig = tup(40000);
+	r.id = 1;
+	r.has_counters = 1;
+	r.bytes[0] = owner_out;
+	r.bytes[1] = owner_in;
+	assert_int_equal(usage_reading(owner_u, &r), 0);
+}
+
+static void owner_limit(void *ctx, enum ulimit_event ev, const struct ulimit_status *st)
+{
+	on_limit(ctx, ev, st);
+	lifted += ev == ULIMIT_RESET && st->lifted;
+}
+
+static struct usage *owner_service(void)
+{
+	struct usage_opts o = { .state_dir = dir, .save_s = 3600, .refresh_s = 2, .clock = fake_clock,
+				.on_limit = owner_limit, .read_conns = owner_read };
+
+	assert_non_null(owner_u = usage_new(&o));
+	return owner_u;
+}
+
+static void test_owner_readings(void **state)
+{
+	struct ulimit_def lim = { .name = "tiktok", .time_min = 1, .per_device = true };
+	struct usage *u = owner_service();
+	struct usage_flow f = flow(40000, 100, 0);
+	struct ctacct_rec r;
+	struct usage_stats st;
+	uint32_t m = (uint32_t)(now_t / 60);
+
+	(void)state;
+	assert_int_equal(usage_limits_configure(u, &lim, 1), 0);
+	assert_int_equal(usage_ct_attach(u, NULL, NULL), -1);	/* no kernel reader to share */
+	/* the note, then a reading: in this order, so the reading is the flow's */
+	usage_flow_note(u, &f);
+	owner_out = 300;
+	owner_in = 4000;
+	usage_step(u, now_t);	/* a refresh is due at start */
+	assert_int_equal(owner_reads, 1);
+	assert_int_equal(owner_boundaries, 0);
+	assert_int_equal(today(u, MAC1, 100).bytes_in, 4000);
+	assert_int_equal(today(u, ZERO, -1).bytes_in, 0);
+	usage_step(u, now_t + 1);	/* not yet due */
+	assert_int_equal(owner_reads, 1);
+	/* the minute ends: read for it, and the 1-minute limit is reached */
+	owner_in = 9000;
+	now_t += 60;
+	usage_step(u, now_t);
+	assert_int_equal(owner_boundaries, 1);
+	assert_int_equal(today(u, MAC1, 100).bytes_in, 9000);
+	assert_int_equal(today(u, MAC1, 100).minutes, 1);
+	assert_int_equal(reached, 1);
+	assert_true(usage_limit_blocked(u, ulimit_key("tiktok"), MAC1, now_t));
+	/* a reload raising the limit lifts it, and says so */
+	lim.time_min = 30;
+	assert_int_equal(usage_limits_configure(u, &lim, 1), 0);
+	assert_int_equal(lifted, 1);
+	assert_false(usage_limit_blocked(u, ulimit_key("tiktok"), MAC1, now_t));
+	/* it ends: its last reading, queued; usage_free still counts it */
+	memset(&r, 0, sizeof(r));
+	r.kind = CTACCT_DESTROY;
+	r.orig = tup(40000);
+	r.id = 1;
+	r.has_counters = 1;
+	r.bytes[0] = 300;
+	r.bytes[1] = 12000;
+	assert_int_equal(usage_reading(u, &r), 0);
+	usage_stats(u, &st);
+	assert_int_equal(st.conns.entries, 1);
+	usage_free(u);
+	u = service(0);
+	assert_int_equal(today(u, MAC1, 100).bytes_in, 12000);
+	usage_stats(u, &st);
+	assert_int_equal(st.conns.entries, 0);
+	usage_free(u);
+	(void)m;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -226,6 +321,7 @@ static int setup(void **state)
 	scratch_dir(dir, sizeof(dir), "usage-test");
 	snprintf(pdir, sizeof(pdir), "%s/flash", dir);
 	reached = warned = 0;
+	owner_reads = owner_boundaries = lifted = 0;
 	return 0;
 }
 
@@ -241,6 +337,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_service, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_readings, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

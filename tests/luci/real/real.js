@@ -312,10 +312,10 @@ stepTest('log in as root', async () => {
 	return /^[0-9a-f]{32}$/.test(sid || '') && sid !== '0'.repeat(32) ? null : { fail: 'no session: ' + sid };
 });
 
-stepTest('menu: Network -> Netify has Overview, Rules, Applications, Settings', async () => {
+stepTest('menu: Network -> Netify has Overview, Usage, Rules, Applications, Settings', async () => {
 	await openView('overview');
 	const tabs = await page.$$eval('#tabmenu a, .tabs a', (as) => as.map((a) => a.textContent.trim()));
-	const want = [ 'Overview', 'Rules', 'Applications', 'Settings' ];
+	const want = [ 'Overview', 'Usage', 'Rules', 'Applications', 'Settings' ];
 	const missing = want.filter((t) => !tabs.includes(t));
 	return missing.length ? { fail: 'tabs: ' + JSON.stringify(tabs) } : null;
 });
@@ -544,6 +544,209 @@ stepTest('Settings: change the log level, Save & Apply: committed, checked, relo
 	return problems(bad);
 });
 
+/* ---- issue 15: a daily limit added by clicking, the Usage view ---- */
+
+const LIMIT = 'WhatsApp 30 minutes a day';
+let PHONE = null;	/* the capture's device that used WhatsApp */
+
+function usageJSON(...args) {
+	return chrootJSON([ 'netify', 'usage', '--json' ].concat(args));
+}
+
+/* the replayed capture's figures, once the accounting has read them (its
+ * reads come every usage_refresh seconds) */
+async function usageCounted(app) {
+	return until('usage of the replayed capture', () => {
+		try {
+			const u = usageJSON('--app', app);
+			return u.devices.length && u.devices[0].totals.bytes_in + u.devices[0].totals.bytes_out > 0 ? u : null;
+		} catch (e) {
+			return null;
+		}
+	});
+}
+
+stepTest('Rules: a daily limit that would allow is refused; Dismiss, Save stages nothing', async () => {
+	await openView('rules');
+	await openAddDialog();
+	const m = '#modal_overlay .modal';
+	await page.fill(`${m} input[id$=".name"]`, 'allowed with a limit');
+	await page.selectOption(`${m} select[id$=".action"]`, 'allow');
+	await page.click(`${m} .cbi-tabmenu li[data-tab="limit"] a`);
+	await page.fill(`${m} input[id$=".time_limit"]`, '30m');
+	await page.click(`${m} .button-row .cbi-button-positive`);
+	await page.waitForTimeout(500);
+	await shot('60-rules-limit-allow-refused');
+	const stillOpen = await modalOpen();
+	await dismissDialog();
+	await page.click('.cbi-page-actions .cbi-button-save');
+	await settle();
+	const s = staged(await sessionId()), bad = [];
+	if (!stillOpen)
+		bad.push('the dialog closed on allow with a limit');
+	if (s.length)
+		bad.push('staged: ' + JSON.stringify(s));
+	return problems(bad);
+});
+
+stepTest(`Rules: add "${LIMIT}" for the capture's phone (30m and 500M a day) by clicking and typing`, async () => {
+	const u = await usageCounted('whatsapp');
+	PHONE = u.devices[0].mac;
+	await openView('rules');
+	await openAddDialog();
+	const m = '#modal_overlay .modal';
+	await page.fill(`${m} input[id$=".name"]`, LIMIT);
+	await page.fill(`${m} .netify-app-search`, 'whats');
+	await page.check(`${m} .netify-app-picker input[value="whatsapp"]`);
+	/* the device list offers the devices the daemon has seen */
+	await page.click(`${m} [id$=".src_mac"] .cbi-dropdown`);
+	await page.click(`${m} [id$=".src_mac"] .cbi-dropdown[open] li[data-value="${PHONE}"]`);
+	await page.click(`${m} h4`);
+	await page.click(`${m} .cbi-tabmenu li[data-tab="limit"] a`);
+	await page.fill(`${m} input[id$=".time_limit"]`, '30m');
+	await page.fill(`${m} input[id$=".volume_limit"]`, '500M');
+	await shot('61-rules-dialog-limit');
+	await page.click(`${m} .button-row .cbi-button-positive`);
+	await page.waitForSelector('#modal_overlay .modal.cbi-modal', { state: 'hidden', timeout: 10000 });
+	await page.waitForSelector(`tr.cbi-section-table-row:has-text("${LIMIT}")`);
+	const when = await text(`tr.cbi-section-table-row:has-text("${LIMIT}")`);
+	const gen = generation();
+	await saveApply();
+	await shot('62-rules-limit-applied');
+	const bad = [];
+	if (!/once 30m a day, 500M a day is used/.test(when))
+		bad.push('the grid does not show the limit: ' + when);
+	await until('reload after the limit', () => generation() > gen, 20000).catch(() => null);
+	if (generation() <= gen)
+		return { fail: 'no reload; events:\n' + events() };
+	await daemonUp(gen + 1);
+	const chk = chroot([ 'netify', 'check', '-c', '/etc/config/netify' ]);
+	if (chk.status !== 0 || !/limit:  30m\/day, 500 MB\/day/.test(chk.out))
+		bad.push(`netify check: rc=${chk.status}\n${chk.out}${chk.err}`);
+	const r = committed().find((x) => x.name === LIMIT) || {};
+	const want = { name: LIMIT, action: 'block', app: [ 'whatsapp' ], src_mac: [ PHONE ], time_limit: '30m',
+		volume_limit: '500M', limit_per: 'device' };
+	if (JSON.stringify(sortKeys(userOptions(r))) !== JSON.stringify(sortKeys(want)))
+		bad.push(`rule options ${JSON.stringify(userOptions(r))}\nwant exactly ${JSON.stringify(want)}`);
+	return problems(bad);
+});
+
+/* the bars of one chart, as the view drew them: app -> exact figures */
+async function bars(sel) {
+	return page.$$eval(`${sel} g.netify-bar`, (gs) => gs.map((g) => ({ app: g.getAttribute('data-app'),
+		bytes: +g.getAttribute('data-bytes'), seconds: +g.getAttribute('data-seconds'),
+		shown: g.querySelector('.netify-bar-value').textContent })));
+}
+
+function sameBars(what, got, apps, by) {
+	const want = apps.slice().sort((a, b) => by === 'time'
+		? (b.totals.active_s - a.totals.active_s) || (b.totals.bytes_in + b.totals.bytes_out - a.totals.bytes_in - a.totals.bytes_out)
+		: (b.totals.bytes_in + b.totals.bytes_out - a.totals.bytes_in - a.totals.bytes_out) || (b.totals.active_s - a.totals.active_s))
+		.slice(0, 8);
+	const bad = [];
+	if (got.length !== want.length)
+		bad.push(`${what}: ${got.length} bars, the daemon has ${want.length} applications`);
+	want.forEach((a, i) => {
+		const g = got[i] || {}, bytes = a.totals.bytes_in + a.totals.bytes_out;
+		if (g.app !== a.tag || g.bytes !== bytes || g.seconds !== a.totals.active_s)
+			bad.push(`${what} #${i + 1}: ${JSON.stringify(g)}, netify usage says ${a.tag} ${bytes} B ${a.totals.active_s} s`);
+	});
+	return bad;
+}
+
+stepTest('Usage: the phone\'s applications today and this week, by time and by volume, as netify usage counts them', async () => {
+	const today = usageJSON('--device', PHONE);
+	await openView('usage');
+	await page.selectOption('#netify-usage-device', PHONE);
+	await page.waitForSelector('.netify-usage-today svg.netify-by-volume');
+	await renderedSanely('the Usage view');
+	await shot('63-usage-device');
+	const dev = today.devices[0] || { apps: [] }, bad = [];
+	if (!dev.apps.length)
+		bad.push('netify usage has no application for ' + PHONE);
+	bad.push(...sameBars('today by volume', await bars('.netify-usage-today .netify-by-volume'), dev.apps, 'volume'));
+	bad.push(...sameBars('today by time', await bars('.netify-usage-today .netify-by-time'), dev.apps, 'time'));
+	const since = new Date(today.day + 'T00:00:00Z');
+	since.setUTCDate(since.getUTCDate() - 6);
+	const week = usageJSON('--device', PHONE, '--since', since.toISOString().slice(0, 10)).devices[0];
+	if (week)
+		bad.push(...sameBars('this week by volume', await bars('.netify-usage-week .netify-by-volume'), week.apps, 'volume'));
+	const total = await page.$eval('.netify-usage-today .netify-usage-totals', (e) => +e.getAttribute('data-bytes'));
+	if (total !== dev.totals.bytes_in + dev.totals.bytes_out)
+		bad.push(`today's total ${total} B, netify usage says ${dev.totals.bytes_in + dev.totals.bytes_out}`);
+	if (!week)
+		bad.push('netify usage --since has no week for the phone');
+	const wa = (await bars('.netify-usage-today .netify-by-volume')).find((b) => b.app === 'whatsapp');
+	if (!wa || !/^\d+(\.\d)? (B|kB|MB)$/.test(wa.shown))
+		bad.push('WhatsApp\'s bar shows ' + JSON.stringify(wa));
+	return problems(bad);
+});
+
+stepTest(`Usage: what is left of "${LIMIT}" is the daemon's budget`, async () => {
+	const before = usageJSON('--limits').limits.find((l) => l.rule === LIMIT && l.mac === PHONE);
+	await openView('usage');
+	await page.selectOption('#netify-usage-device', PHONE);
+	await page.waitForSelector(`tr.netify-limit[data-rule="${LIMIT}"]`);
+	await shot('64-usage-limit');
+	const row = await page.$eval(`tr.netify-limit[data-rule="${LIMIT}"]`, (tr) => ({
+		bytes: +tr.getAttribute('data-used-bytes'), seconds: +tr.getAttribute('data-used-seconds'),
+		reached: tr.getAttribute('data-reached'), text: tr.textContent.replace(/\s+/g, ' ') }));
+	const after = usageJSON('--limits').limits.find((l) => l.rule === LIMIT && l.mac === PHONE);
+	const bad = [];
+	if (!before || !after)
+		return { fail: 'netify usage --limits has no budget of the phone: ' + JSON.stringify(usageJSON('--limits')) };
+	if (!(before.used_bytes > 0))
+		bad.push('the limit counted nothing: ' + JSON.stringify(before));
+	if (row.bytes !== before.used_bytes && row.bytes !== after.used_bytes)
+		bad.push(`the view shows ${row.bytes} B used, netify usage ${before.used_bytes} / ${after.used_bytes}`);
+	if (row.seconds !== before.used_s && row.seconds !== after.used_s)
+		bad.push(`the view shows ${row.seconds} s used, netify usage ${before.used_s} / ${after.used_s}`);
+	if (row.reached !== '0' || !/ok/.test(row.text) || !/\/ 30m/.test(row.text) || !/\/ 500\.0 MB/.test(row.text))
+		bad.push('the row reads: ' + row.text);
+	return problems(bad);
+});
+
+stepTest('Usage: WhatsApp\'s daily history on the phone, today\'s column as netify usage counts it', async () => {
+	const hist = usageJSON('--device', PHONE, '--app', 'whatsapp').devices[0];
+	await page.selectOption('#netify-usage-app', 'whatsapp');
+	await page.waitForSelector('#netify-usage-history svg.netify-history-volume');
+	await renderedSanely('the history', '#netify-usage-history');
+	await shot('65-usage-history');
+	const cols = await page.$$eval('#netify-usage-history .netify-history-volume g.netify-col', (gs) =>
+		gs.map((g) => ({ day: g.getAttribute('data-day'), bytes: +g.getAttribute('data-bytes') })));
+	const bad = [];
+	if (!hist || cols.length !== hist.days.length || cols.length !== 62)
+		bad.push(`${cols.length} columns, netify usage has ${hist ? hist.days.length : 0} days`);
+	const last = cols[cols.length - 1] || {}, want = hist ? hist.days[hist.days.length - 1] : null;
+	if (!want || last.day !== want.day || last.bytes !== want.totals.bytes_in + want.totals.bytes_out || !(last.bytes > 0))
+		bad.push(`today's column ${JSON.stringify(last)}, netify usage ${JSON.stringify(want)}`);
+	return problems(bad);
+});
+
+stepTest('Settings: the usage day starts at 04:00, Save & Apply: the daemon counts days from 04:00', async () => {
+	await openView('settings');
+	await page.click('.cbi-tabmenu li[data-tab="usage"] a');
+	await page.fill('input[id="widget.cbid.netify.main.reset_time"], input[id="cbid.netify.main.reset_time"]', '04:00');
+	await shot('66-settings-usage');
+	const gen = generation();
+	await saveApply();
+	const bad = [];
+	const main = committed().find((x) => x['.name'] === 'main') || {};
+	if (main.reset_time !== '04:00')
+		bad.push('reset_time committed: ' + main.reset_time);
+	await until('reload after settings apply', () => generation() > gen, 20000).catch(() => null);
+	if (generation() <= gen)
+		return { fail: 'no reload; events:\n' + events() };
+	await daemonUp(gen + 1);
+	const u = usageJSON();
+	if (u.reset_time !== '04:00' || new Date(u.day_start).getHours() !== 4)
+		bad.push(`the daemon's usage day: ${u.reset_time}, starts ${new Date(u.day_start).toString()}`);
+	await openView('usage');
+	if (!(await text('#view')).includes('a day starts at 04:00'))
+		bad.push('the Usage view does not say when the day starts');
+	return problems(bad);
+});
+
 /* issue 17: each view tells "not running", "call failed" and "empty" apart */
 
 stepTest('a call that fails (daemon frozen: no reply) shows the call and its error, not "not running"', async () => {
@@ -634,6 +837,11 @@ stepTest('a stopped daemon shows "not running", not a failed call', async () => 
 		const a = await text('#view');
 		if (!/daemon is not running/i.test(a) || /failed|catalog is empty/i.test(a))
 			bad.push('Applications: ' + a.slice(0, 300));
+		await openView('usage');
+		await shot('53-usage-not-running');
+		const u = await text('#view');
+		if (!/daemon is not running/i.test(u) || /failed/i.test(u))
+			bad.push('Usage: ' + u.slice(0, 300));
 		await openView('rules');
 		const r = await text('#view');
 		if (!/daemon is not running/i.test(r) || /failed/i.test(r))
@@ -672,6 +880,13 @@ stepTest('a running daemon that has seen nothing shows empty tables, no problem'
 			bad.push('problem box: ' + await text('.netify-problem'));
 		if (!/No flows yet/.test(o) || !/running/.test(o))
 			bad.push('Overview: ' + o.slice(0, 300));
+		await openView('usage');
+		await shot('56-usage-empty');
+		const u = await text('#view');
+		if (await page.$('.netify-problem'))
+			bad.push('Usage problem box: ' + await text('.netify-problem'));
+		if (!/No usage counted yet/.test(u))
+			bad.push('Usage: ' + u.slice(0, 300));
 	} finally {
 		service('start');
 		await daemonUp(g + 2);

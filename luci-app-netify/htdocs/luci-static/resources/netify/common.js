@@ -28,6 +28,13 @@ var calls = {
 		reject: true,
 		params: [ 'mac', 'ip', 'app', 'at' ],
 		expect: { '': {} }
+	}),
+	usage: rpc.declare({
+		object: 'luci.netify',
+		method: 'usage',
+		reject: true,
+		params: [ 'device', 'app', 'category', 'from', 'to', 'hours' ],
+		expect: { '': {} }
 	})
 };
 
@@ -51,7 +58,7 @@ addStylesheet();
 return baseclass.extend({
 	/**
 	 * call - run a luci.netify method and classify its outcome
-	 * @method: status, flows, apps, devices, policy_test
+	 * @method: status, flows, apps, devices, policy_test, usage
 	 * @args: the method's arguments, in the order rpc.declare() lists them
 	 */
 	call: function(method /*, args... */) {

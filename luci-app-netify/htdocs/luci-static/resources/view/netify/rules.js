@@ -211,8 +211,38 @@ function scheduleText(sid) {
 		parts.push(_('from %s to %s').format(get('start_date') || '…', get('stop_date') || '…'));
 	if (parts.length && get('utc_time') == '1')
 		parts.push('UTC');
+	if (limitText(sid))
+		parts.push(_('once %s is used').format(limitText(sid)));
 
 	return parts.length ? parts.join(', ') : _('Always');
+}
+
+/* The daily limits as netify check reads them (netify.5): "30m", "1h30m",
+ * "90" minutes, 1m to 24h; "500M", "2G", "1.5GB", "512MiB", bytes. */
+function minutesOf(text) {
+	var m = /^(?:(\d+)h)?(?:(\d+)m)?$/.exec(text), n;
+
+	if (/^\d+$/.test(text))
+		n = +text;
+	else if (m && (m[1] != null || m[2] != null))
+		n = (+m[1] || 0) * 60 + (+m[2] || 0);
+	return (n >= 1 && n <= 1440) ? n : null;
+}
+
+function validVolume(text) {
+	var m = /^(\d+)(?:\.(\d{1,3}))?(?:([kKmMgGtTpP])(iB|ib|B|b)?|[bB])?$/.exec(text);
+
+	return !!m && (+m[1] > 0 || +(m[2] || 0) > 0);
+}
+
+function limitText(sid) {
+	var t = uci.get('netify', sid, 'time_limit'), v = uci.get('netify', sid, 'volume_limit');
+
+	return [ t ? _('%s a day').format(t) : null, v ? _('%s a day').format(v) : null ].filter(Boolean).join(', ');
+}
+
+function hasLimit(section, sid) {
+	return !!(section.formvalue(sid, 'time_limit') || section.formvalue(sid, 'volume_limit'));
 }
 
 /* What the app picker and the Test box say when the catalog is missing. */
@@ -243,6 +273,17 @@ function testAnswer(res) {
 	if (res.inactive_rule != null)
 		out.push(_('Rule "%s" (#%d) matches this device and application but is outside its schedule at that time.')
 			.format(res.inactive_rule, res.inactive_index + 1));
+
+	L.toArray(res.limits).forEach(function(l) {
+		var used = [];
+
+		if (l.time_limit_s)
+			used.push(_('%d of %d minutes').format(Math.floor(l.used_s / 60), Math.floor(l.time_limit_s / 60)));
+		if (l.volume_limit)
+			used.push(_('%d of %d bytes').format(l.used_bytes, l.volume_limit));
+		out.push((l.reached ? _('The daily limit of "%s" is reached (%s used today).')
+			: _('It counts against the daily limit of "%s": %s used today.')).format(l.rule, used.join(', ')));
+	});
 
 	return out.join(' ');
 }
@@ -359,6 +400,7 @@ return view.extend({
 
 		s.tab('general', _('General Settings'));
 		s.tab('schedule', _('Time Restrictions'));
+		s.tab('limit', _('Daily Limit'));
 
 		/* the grid's one Name column; the name itself is edited in the dialog */
 		s.sectiontitle = function(sid) {
@@ -368,6 +410,13 @@ return view.extend({
 		o = s.taboption('general', form.Value, 'name', _('Name'));
 		o.modalonly = true;
 		o.placeholder = _('Unnamed rule');
+		o.validate = function(sid, value) {
+			if (!value && hasLimit(this.section, sid))
+				return _('A rule with a daily limit needs a name: its budget is kept by name');
+			if (value && hasLimit(this.section, sid) && new Blob([ value ]).size > 63)
+				return _('The name of a rule with a daily limit is at most 63 bytes');
+			return true;
+		};
 
 		o = s.option(form.DummyValue, '_match', _('Match'));
 		o.modalonly = false;
@@ -386,6 +435,11 @@ return view.extend({
 		o.textvalue = function(sid) {
 			var a = uci.get('netify', sid, 'action') || 'block';
 			return (a == 'qos') ? 'qos: %s'.format(uci.get('netify', sid, 'class') || '?') : a;
+		};
+		o.validate = function(sid, value) {
+			if (value == 'allow' && hasLimit(this.section, sid))
+				return _('A rule with a daily limit blocks, throttles or logs once the limit is reached: it cannot allow');
+			return true;
 		};
 
 		o = s.taboption('general', form.Value, 'class', _('QoS class'),
@@ -505,6 +559,41 @@ return view.extend({
 		o = s.taboption('schedule', form.Flag, 'utc_time', _('Time in UTC'));
 		o.modalonly = true;
 		o.default = o.disabled;
+
+		/* A daily limit: the rule does nothing until the device used that
+		 * much of what it names today, then its action applies until the
+		 * day's reset time (Settings). */
+		o = s.taboption('limit', form.Value, 'time_limit', _('Time a day'),
+			_('Active time the rule\'s devices may spend on what it names each day, e.g. 30m or 1h30m. Until it is used up the rule does nothing and the next rules decide; then its action applies until the usage day ends.'));
+		o.modalonly = true;
+		o.placeholder = _('no time limit');
+		o.validate = function(sid, value) {
+			return (!value || minutesOf(value) != null) ? true : _('Expecting a duration of 1m to 24h, e.g. 30m, 1h or 1h30m');
+		};
+
+		o = s.taboption('limit', form.Value, 'volume_limit', _('Volume a day'),
+			_('Bytes in and out a day, e.g. 500M or 2G.'));
+		o.modalonly = true;
+		o.placeholder = _('no volume limit');
+		o.validate = function(sid, value) {
+			return (!value || validVolume(value)) ? true : _('Expecting a volume such as 500M, 2G, 1.5GB or 512MiB');
+		};
+
+		o = s.taboption('limit', form.Value, 'limit_warn', _('Warn at (%)'),
+			_('A warning goes to the monitor stream once a day when this share is used; 0 for none.'));
+		o.modalonly = true;
+		o.datatype = 'range(0,99)';
+		o.placeholder = '80';
+		o.depends('time_limit', /./);
+		o.depends('volume_limit', /./);
+
+		o = s.taboption('limit', form.ListValue, 'limit_per', _('Budget'));
+		o.modalonly = true;
+		o.value('device', _('each device its own'));
+		o.value('rule', _('one for all the rule\'s devices'));
+		o.default = 'device';
+		o.depends('time_limit', /./);
+		o.depends('volume_limit', /./);
 
 		return m.render().then(function(mapEl) {
 			return E('div', {}, [

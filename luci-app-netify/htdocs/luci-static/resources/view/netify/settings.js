@@ -72,6 +72,7 @@ return view.extend({
 		s.tab('network', _('Interfaces'));
 		s.tab('enforce', _('Enforcement'));
 		s.tab('monitor', _('Monitoring'));
+		s.tab('usage', _('Usage'));
 		s.tab('advanced', _('Advanced Settings'));
 
 		o = s.taboption('general', form.Flag, 'enabled', _('Enable'));
@@ -163,6 +164,49 @@ return view.extend({
 		o = s.taboption('monitor', form.Value, 'status_interval', _('Status interval (s)'));
 		o.datatype = 'range(1,3600)';
 		o.placeholder = '10';
+
+		o = s.taboption('usage', form.Flag, 'usage', _('Count usage'),
+			_('What each device uses of each application, from the kernel\'s connection counters. Without it, daily limits never apply. The usage settings take effect when the daemon starts.'));
+		o.default = o.enabled;
+		o.rmempty = false;
+
+		o = s.taboption('usage', form.Value, 'reset_time', _('Day starts at (hh:mm)'),
+			_('When a usage day starts and the daily limits renew, local time.'));
+		o.placeholder = '00:00';
+		o.validate = function(sid, value) {
+			return (!value || /^([01]\d|2[0-3]):[0-5]\d$/.test(value)) ? true : _('Expecting a time of day as hh:mm, 00:00 to 23:59');
+		};
+
+		o = s.taboption('usage', form.Value, 'usage_dir', _('State directory'),
+			_('Where the usage is saved; keep it in RAM (tmpfs).'));
+		o.placeholder = '/var/run/netify';
+		o.validate = validPath;
+
+		o = s.taboption('usage', form.Value, 'usage_save_interval', _('Save every (s)'));
+		o.datatype = 'range(60,86400)';
+		o.placeholder = '300';
+
+		o = s.taboption('usage', form.Value, 'usage_persist_dir', _('Copy kept across reboots'),
+			_('Optional: a directory on flash, written rarely.'));
+		o.validate = validPath;
+
+		o = s.taboption('usage', form.Value, 'usage_persist_interval', _('Copy every (s)'));
+		o.datatype = 'range(3600,604800)';
+		o.placeholder = '21600';
+
+		o = s.taboption('usage', form.Value, 'usage_max_entries', _('Usage entries'),
+			_('Device and application pairs kept (2 KiB each).'));
+		o.datatype = 'range(64,1048576)';
+		o.placeholder = '4096';
+
+		o = s.taboption('usage', form.Value, 'usage_min_bytes', _('Bytes for an active minute'));
+		o.datatype = 'range(1,1000000000)';
+		o.placeholder = '1';
+
+		o = s.taboption('usage', form.Value, 'usage_refresh', _('Volume limit reads (s)'),
+			_('How often the connections of rules with a volume limit are read.'));
+		o.datatype = 'range(1,60)';
+		o.placeholder = '2';
 
 		o = s.taboption('advanced', form.Value, 'mark_mask', _('Mark mask'),
 			_('Bits of the packet and connection mark netify may use. Must not overlap marks used by other packages (mwan3, SQM).'));
