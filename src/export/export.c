@@ -93,6 +93,7 @@ struct exporter {
 	double tokens;
 	uint64_t tokens_at;
 	uint64_t encoded, apps_full, oversize;	/* STAT_* */
+	uint64_t waits;			/* refusals export_push_wait() waited out (not drops) */
 	struct coll c[EXPORT_COLLECTORS_MAX];
 };
 
@@ -263,6 +264,20 @@ out_free:
 int export_push(struct exporter *x, const struct export_record *r)
 {
 	return evring_push(x->ring, r, sizeof(*r));
+}
+
+int export_push_wait(struct exporter *x, const struct export_record *r, unsigned int wait_ms)
+{
+	unsigned int waited = 0;
+
+	while (export_push(x, r) < 0) {
+		if (waited >= wait_ms || !x->started)
+			return -1;	/* the last refusal stays counted */
+		STAT_ADD(x->waits, 1);
+		usleep(1000);
+		waited++;
+	}
+	return 0;
 }
 
 /* ---- collectors ----------------------------------------------------- */
@@ -754,7 +769,7 @@ void export_stats(const struct exporter *x, struct export_stats *st)
 	memset(st, 0, sizeof(*st));
 	evring_stats(x->ring, &rs);
 	st->pushed = rs.pushed;
-	st->dropped = rs.full + rs.oversize + STAT_GET(x->oversize);
+	st->dropped = rs.full + rs.oversize + STAT_GET(x->oversize) - STAT_GET(x->waits);
 	st->encoded = STAT_GET(x->encoded);
 	st->apps = STAT_GET(x->n_apps);
 	st->apps_full = STAT_GET(x->apps_full);

@@ -168,6 +168,14 @@ int export_start(struct exporter *x);
 int export_push(struct exporter *x, const struct export_record *r);
 
 /**
+ * export_push_wait - as export_push(), but a full queue is waited on for
+ * up to @wait_ms (1 ms at a time) while the exporter thread sends: for a
+ * replay, which has no packet to hold up; never on the packet path. Only a
+ * record still refused at the end counts as dropped.
+ */
+int export_push_wait(struct exporter *x, const struct export_record *r, unsigned int wait_ms);
+
+/**
  * export_poll - one turn of the exporter: (re)connect, send what is
  * queued, refresh templates, as of now_ms (monotonic). The thread calls it
  * in a loop; tests call it directly instead of export_start().
