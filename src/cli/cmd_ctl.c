@@ -357,8 +357,12 @@ static void ctl_print_status(yajl_val r)
 
 			printf("\n%s:\n", r->u.object.keys[i]);
 			for (k = 0; k < v->u.object.len; k++)
-				printf("  %-16s %s\n", v->u.object.keys[k],
-				       ctl_val_str(v->u.object.values[k], tmp, sizeof(tmp)));
+				if (!YAJL_IS_ARRAY(v->u.object.values[k]))
+					printf("  %-16s %s\n", v->u.object.keys[k],
+					       ctl_val_str(v->u.object.values[k], tmp, sizeof(tmp)));
+			for (k = 0; k < v->u.object.len; k++)	/* export collectors, ... */
+				if (YAJL_IS_ARRAY(v->u.object.values[k]))
+					ctl_print_table(v->u.object.keys[k], v->u.object.values[k]);
 		}
 	}
 }

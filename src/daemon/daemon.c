@@ -235,6 +235,7 @@ static void daemon_reload(struct daemon_ctx *d)
 			log_msg(LOG_ERR, "nftables: QoS classes not updated: %s", strerror(errno));
 	}
 	daemon_usage_configure(d, c->policy);
+	daemon_export_configure(d, c->policy);
 	__atomic_store_n(&d->cfg, c, __ATOMIC_RELEASE);
 	for (waited = 0; !workers_at(d, c->gen) && waited < RELOAD_WAIT_MS; waited += 10)
 		usleep(10000);
@@ -276,6 +277,7 @@ static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uin
 	pthread_mutex_lock(&r->w->lock);	/* the control socket reads flows meanwhile */
 	r->w->st.replay_packets++;
 	worker_packet(r->w, &wp);
+	daemon_export_tick(r->w, ts_us / 1000);
 	pthread_mutex_unlock(&r->w->lock);
 	return r->w->d->stop ? 1 : 0;
 }
@@ -293,6 +295,8 @@ static int daemon_replay(struct daemon_ctx *d)
 		daemon_ctl_stop(d);
 	}
 	daemon_usage_start(d);
+	if (daemon_export_start(d))
+		return 1;
 	ret = pcapsrc_read(d->opts.replay, replay_packet, &r, err, sizeof(err));
 	if (ret)
 		log_msg(LOG_ERR, "%s", err);
@@ -402,6 +406,7 @@ static void daemon_fini(struct daemon_ctx *d, struct policy *boot)
 
 	daemon_usage_stop(d);
 	daemon_ctl_stop(d);
+	daemon_export_stop(d);
 	daemon_nft_stop(d);
 	for (i = 0; i < d->n_workers; i++)
 		worker_fini(&d->w[i]);
@@ -444,7 +449,7 @@ int daemon_run(const struct daemon_opts *o)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_usage_start(d) ||
-	    daemon_threads_start(d))
+	    daemon_export_start(d) || daemon_threads_start(d))
 		goto out_stop;
 	log_msg(LOG_NOTICE, "running: %u worker%s, budget %u packets, mark mask 0x%08x", d->n_workers,
 		d->n_workers == 1 ? "" : "s", d->main.packet_budget, d->main.mark_mask);
