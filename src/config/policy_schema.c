@@ -13,7 +13,6 @@
 #include <strings.h>
 #include <syslog.h>
 
-#include "export.h"
 #include "policy_int.h"
 #include "util.h"
 
@@ -588,14 +587,14 @@ static int policy_list_item(const struct policy_opt *d, void *field,
 			goto out_invalid;
 		return policy_strs_push(field, item);
 	case PK_COLLECTORS: {
-		struct export_collector col;
+		struct util_endpoint ep;
 		char err[128];
 
 		if (((struct policy_strs *)field)->n >= POLICY_EXPORT_COLLECTORS_MAX) {
 			snprintf(why, whylen, "more than %d collectors", POLICY_EXPORT_COLLECTORS_MAX);
 			return 1;
 		}
-		if (export_collector_parse(item, &col, err, sizeof(err)) < 0) {
+		if (util_endpoint_parse(item, 4739, &ep, err, sizeof(err)) < 0) {
 			snprintf(why, whylen, "%s", err);
 			return 1;
 		}

@@ -116,59 +116,16 @@ void export_cfg_defaults(struct export_cfg *cfg)
 
 int export_collector_parse(const char *s, struct export_collector *c, char *err, size_t errlen)
 {
-	const char *host = s, *port = NULL, *end;
-	size_t hlen;
+	struct util_endpoint ep;
 
+	_Static_assert(sizeof(ep.host) == sizeof(c->host) && sizeof(ep.port) == sizeof(c->port),
+		       "the same bounds");
 	memset(c, 0, sizeof(*c));
-	c->proto = EXPORT_UDP;
-	if (!strncmp(s, "udp://", 6)) {
-		host = s + 6;
-	} else if (!strncmp(s, "tcp://", 6)) {
-		host = s + 6;
-		c->proto = EXPORT_TCP;
-	} else if (strstr(s, "://")) {
-		snprintf(err, errlen, "'%s': transport must be udp:// or tcp://", s);
+	if (util_endpoint_parse(s, EXPORT_DEFAULT_PORT, &ep, err, errlen) < 0)
 		return -1;
-	}
-	if (*host == '[') {
-		if (!(end = strchr(host, ']'))) {
-			snprintf(err, errlen, "'%s': missing ']'", s);
-			return -1;
-		}
-		hlen = (size_t)(end - host - 1);
-		host++;
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1]) {
-			snprintf(err, errlen, "'%s': expected ':port' after ']'", s);
-			return -1;
-		}
-	} else {
-		end = strrchr(host, ':');
-		if (end && strchr(host, ':') != end) {
-			snprintf(err, errlen, "'%s': write an IPv6 address as [addr]:port", s);
-			return -1;
-		}
-		hlen = end ? (size_t)(end - host) : strlen(host);
-		port = end ? end + 1 : NULL;
-	}
-	if (!hlen || hlen >= sizeof(c->host)) {
-		snprintf(err, errlen, "'%s': bad host", s);
-		return -1;
-	}
-	memcpy(c->host, host, hlen);
-	if (port) {
-		char *e;
-		long p = strtol(port, &e, 10);
-
-		if (*port < '0' || *port > '9' || *e || p < 1 || p > 65535) {
-			snprintf(err, errlen, "'%s': port must be 1..65535", s);
-			return -1;
-		}
-		snprintf(c->port, sizeof(c->port), "%ld", p);
-	} else {
-		snprintf(c->port, sizeof(c->port), "%d", EXPORT_DEFAULT_PORT);
-	}
+	memcpy(c->host, ep.host, sizeof(c->host));
+	memcpy(c->port, ep.port, sizeof(c->port));
+	c->proto = ep.tcp ? EXPORT_TCP : EXPORT_UDP;
 	return 0;
 }
 
