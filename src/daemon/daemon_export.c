@@ -308,12 +308,15 @@ static void conn_note(const struct xnote *n, uint64_t now_ms)
 
 static void notes_drain(uint64_t now_ms)
 {
+	struct xnote n;
 	const void *p;
 	size_t len;
 
 	while ((p = evring_peek(xp.notes, &len))) {
-		if (len == sizeof(struct xnote))
-			conn_note(p, now_ms);
+		if (len == sizeof(n)) {
+			memcpy(&n, p, sizeof(n));	/* a slot's bytes are not aligned */
+			conn_note(&n, now_ms);
+		}
 		evring_pop(xp.notes);
 	}
 }
