@@ -193,15 +193,24 @@ static void replay_push(const struct worker *w, const struct flow *f, const stru
 	else
 		xp.st.ended++;
 	/* a replay holds no packet: it waits for the exporter rather than drop */
-	export_push_wait(xp.x, &r, 5000);
+	if (w->d->replay)
+		export_push_wait(xp.x, &r, 5000);
+	else
+		export_push(xp.x, &r);
 }
 
 void daemon_export_flow_gone(struct worker *w, const struct flow *f, enum flow_purge why)
 {
 	struct export_mark *m;
 
-	if (!xp.x || !w->d->replay)
-		return;		/* inline: conntrack says when the connection ends */
+	const struct flowstate *fs = f->user;
+
+	if (!xp.x)
+		return;
+	/* inline, conntrack says when a connection ends, except for one netify
+	 * blocked: its packets died here, so it is netify's own count of them */
+	if (!w->d->replay && !(fs && fs->action == POLICY_BLOCK))
+		return;
 	replay_push(w, f, f->user, end_of(why), f->last_seen);
 	if ((m = mark_of(w, f->user)))
 		memset(m, 0, sizeof(*m));
@@ -329,7 +338,8 @@ static void sweep(uint64_t now_ms)
 	for (uint32_t b = 0; b <= xp.mask; b++)
 		for (uint32_t *p = &xp.bucket[b]; *p != XCONN_NONE;)
 			if (xp.conns[*p].touched_ms + XCONN_STALE_MS < now_ms) {
-				xp.st.stale++;
+				/* a blocked one often never had a conntrack entry */
+				xp.st.stale += xp.conns[*p].r.action != EXPORT_ACTION_BLOCK;
 				conn_del(p);
 			} else {
 				p = &xp.conns[*p].next;
@@ -383,6 +393,10 @@ static void on_ct(void *ctx, const struct ctacct_rec *cr)
 		return;
 	}
 	end_ms = cr->has_timestamp && cr->stop_ns ? cr->stop_ns / 1000000 : now_ms;
+	if (c && c->r.action == EXPORT_ACTION_BLOCK) {	/* its record went out at netify's end of it */
+		conn_del(slot);
+		return;
+	}
 	if (c) {
 		r = c->r;
 		m = &c->m;
@@ -458,6 +472,7 @@ static int inline_start(struct daemon_ctx *d)
 		log_msg(LOG_ERR, "export: out of memory");
 		return -1;
 	}
+	xp.inline_ct = true;
 	/* start and end times from conntrack, when it keeps them */
 	ctacct_sysctl_ensure(NULL, "nf_conntrack_timestamp");
 	if (!d->usage) {
@@ -469,12 +484,14 @@ static int inline_start(struct daemon_ctx *d)
 		o.dump_mark = o.dump_mask = d->marks.released;
 		o.max_entries = 64;
 		o.max_conns = 64;
-		if (!(xp.reader = usage_new(&o)))
-			return -1;
+		if (!(xp.reader = usage_new(&o))) {
+			log_msg(LOG_ERR, "export: no conntrack reader: only blocked connections are exported");
+			return 0;
+		}
 	}
 	if (usage_ct_attach(d->usage ? d->usage : xp.reader, on_ct, NULL) < 0) {
-		log_msg(LOG_ERR, "export: cannot read conntrack: records only from replays");
-		return -1;
+		log_msg(LOG_ERR, "export: cannot read conntrack: only blocked connections are exported");
+		return 0;
 	}
 	for (unsigned int i = 0; i < d->n_workers; i++) {
 		struct worker *w = &d->w[i];
@@ -487,7 +504,6 @@ static int inline_start(struct daemon_ctx *d)
 		log_msg(LOG_ERR, "export: conntrack reader thread: %s", strerror(errno));
 		return -1;
 	}
-	xp.inline_ct = true;
 	return 0;
 }
 

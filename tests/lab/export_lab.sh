@@ -7,7 +7,9 @@
 # connection (100,000 bytes down, 3,000 up) to an address the catalog names
 # 'labstream' and a UDP exchange (40 datagrams each way, past netify's
 # packet budget, so it is decided) to another; then the connections are
-# deleted from the router's conntrack table (as a timeout would end them). The records nfacctd stored must carry conntrack's own counters
+# deleted from the router's conntrack table (as a timeout would end them).
+# A third connection, to an application a rule blocks, dies at its first
+# packet: it never has a conntrack entry, so its record is netify's own. The records nfacctd stored must carry conntrack's own counters
 # (read by `conntrack -E` from the same destroy events), the client's MAC,
 # the application, and the 5-tuples. Run twice: with usage accounting off
 # (the export's own conntrack reader) and on (its reader shared). Needs
@@ -38,6 +40,8 @@ app:900010:labstream:labcat:Lab Stream
 net:900010:10.77.2.5
 app:900011:labother:labcat:Lab Other
 net:900011:10.77.2.2
+app:900012:labblock:labcat:Lab Block
+net:900012:10.77.2.4
 EOT
 cat >"$LAB/prim.lst" <<EOF
 name=app_id	field_type=95	len=5	semantics=raw
@@ -45,6 +49,7 @@ name=rev_bytes	field_type=29305:1	len=8	semantics=u_int
 name=rev_pkts	field_type=29305:2	len=8	semantics=u_int
 name=end_reason	field_type=136	len=1	semantics=u_int
 name=flow_id	field_type=148	len=8	semantics=u_int
+name=fwd	field_type=89	len=1	semantics=u_int
 EOF
 
 # one round: $1 usage on (1) or off (0), $2 client source ports base
@@ -59,7 +64,7 @@ round() {
 	nfacctd_port: $PM
 	aggregate_primitives: $LAB/prim.lst
 	plugins: print[p]
-	aggregate[p]: src_host,dst_host,src_port,dst_port,proto,src_mac,dst_mac,class,app_id,rev_bytes,rev_pkts,end_reason,flow_id
+	aggregate[p]: src_host,dst_host,src_port,dst_port,proto,src_mac,dst_mac,class,app_id,rev_bytes,rev_pkts,end_reason,flow_id,fwd
 	print_output[p]: json
 	print_output_file[p]: $out/pmacct.json
 	print_output_file_append[p]: true
@@ -78,6 +83,11 @@ round() {
 		option monitor_group 'root'
 		option usage '$usage'
 		option usage_dir '$LAB/state'
+
+	config rule
+		option name 'no labblock'
+		list app 'labblock'
+		option action 'block'
 
 	config export
 		option enabled '1'
@@ -98,6 +108,7 @@ round() {
 	sleep 0.5
 	inc $TRAFFIC tcp-client 10.77.2.5 5001 $sp 3000 100000 >"$out/tcp.out" 2>&1
 	inc $TRAFFIC udp-client 10.77.2.2 5002 $((sp + 1)) 40 200 300 >"$out/udp.out" 2>&1
+	inc $TRAFFIC tcp-client 10.77.2.4 5001 $((sp + 2)) 10 10 >"$out/block.out" 2>&1
 	sleep 0.5
 	inr conntrack -D -s 10.77.1.2 >/dev/null 2>&1
 	for i in $(seq 150); do
@@ -142,10 +153,15 @@ round() {
 	          and r["mac_src"] == mac and r["class"] == name
 	          and r["app_id"] == "06-%02X-%02X-%02X-%02X" % tuple(app.to_bytes(4, "big"))
 	          and int(r["end_reason"]) == end)
+	    ok = ok and int(r["fwd"]) == 64
 	    bad += not ok
+	# blocked at its first packet: no conntrack entry; netify's own count
+	b = recs.get(("10.77.1.2", sp + 2, "10.77.2.4", 5001))
+	print("# blocked:", b and {f: b[f] for f in ("packets", "bytes", "rev_pkts", "class", "app_id", "fwd")})
+	bad += not (b and int(b["fwd"]) == 129 and b["class"] == "Lab Block" and b["packets"] >= 1 and b["rev_pkts"] == 0)
 	sys.exit(1 if bad else 0)
 	PY
-	ok $? "$tag: nfacctd has the TCP and UDP connections with conntrack's counters both ways, the client's MAC, the application (id and name), the end reason"
+	ok $? "$tag: nfacctd has the TCP and UDP connections with conntrack's counters both ways, the client's MAC, the application (id and name), the end reason, forwarded; and the blocked one (its attempts as netify counted them, forwardingStatus 129)"
 	grep -q 'received 100000 ' "$out/tcp.out" && grep -q 'received 12000' "$out/udp.out"
 	ok $? "$tag: the traffic went through ($(cat "$out/tcp.out"); $(cat "$out/udp.out"))"
 	python3 -c '
