@@ -585,9 +585,10 @@ void daemon_export_stop(struct daemon_ctx *d)
 	if (xp.x) {
 		export_stop(xp.x);
 		export_stats(xp.x, &st);
-		log_msg(LOG_NOTICE, "export: %llu records (%llu ended, %llu active), %llu dropped by the queue",
-			(unsigned long long)st.pushed, (unsigned long long)xp.st.ended,
-			(unsigned long long)xp.st.active, (unsigned long long)st.dropped);
+		log_msg(LOG_NOTICE, "export: %llu records (%llu ended, %llu active), %llu dropped by the queue, "
+			"exporter thread %llu ms of CPU", (unsigned long long)st.pushed,
+			(unsigned long long)xp.st.ended, (unsigned long long)xp.st.active,
+			(unsigned long long)st.dropped, (unsigned long long)(st.cpu_us / 1000));
 		for (unsigned int i = 0; i < st.n_collectors; i++)
 			log_msg(LOG_NOTICE, "export: collector %u (%s:%s): %s, %llu records, %llu templates, "
 				"%llu errors, %llu dropped", i + 1, xp.cfg.collectors[i].host,

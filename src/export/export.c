@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "evring.h"
@@ -94,6 +95,7 @@ struct exporter {
 	uint64_t tokens_at;
 	uint64_t encoded, apps_full, oversize;	/* STAT_* */
 	uint64_t waits;			/* refusals export_push_wait() waited out (not drops) */
+	uint64_t cpu_us;		/* the exporter thread's CPU time, user + system */
 	struct coll c[EXPORT_COLLECTORS_MAX];
 };
 
@@ -651,6 +653,16 @@ static void export_wait(struct exporter *x)
 	}
 }
 
+/* What the thread has cost so far (one syscall per turn, 50 a second). */
+static void thread_cpu(struct exporter *x)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) == 0)
+		STAT_SET(x->cpu_us, (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+					    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+}
+
 static void *export_main(void *arg)
 {
 	struct exporter *x = arg;
@@ -659,6 +671,7 @@ static void *export_main(void *arg)
 
 	while (!atomic_load(&x->stop)) {
 		export_poll(x, util_mono_ms());
+		thread_cpu(x);
 		export_wait(x);
 	}
 	/* what is queued still goes out, for a bounded time */
@@ -672,6 +685,7 @@ static void *export_main(void *arg)
 	export_flush(x, util_mono_ms());
 	for (i = 0; i < x->cfg.n_collectors; i++)
 		coll_flush_tcp(&x->c[i], util_mono_ms());
+	thread_cpu(x);
 	return NULL;
 }
 
@@ -730,6 +744,7 @@ void export_stats(const struct exporter *x, struct export_stats *st)
 	st->encoded = STAT_GET(x->encoded);
 	st->apps = STAT_GET(x->n_apps);
 	st->apps_full = STAT_GET(x->apps_full);
+	st->cpu_us = STAT_GET(x->cpu_us);
 	st->n_collectors = x->cfg.n_collectors;
 	for (i = 0; i < x->cfg.n_collectors; i++) {
 		const struct export_collector_stats *s = &x->c[i].st;
@@ -759,6 +774,7 @@ void export_stats_json(const struct exporter *x, yajl_gen g)
 	json_kv_int(g, "encoded", (long long)st.encoded);
 	json_kv_int(g, "applications", (long long)st.apps);
 	json_kv_int(g, "applications_full", (long long)st.apps_full);
+	json_kv_int(g, "cpu_ms", (long long)(st.cpu_us / 1000));
 	json_key(g, "collectors");
 	yajl_gen_array_open(g);
 	for (i = 0; i < st.n_collectors; i++) {

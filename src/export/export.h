@@ -144,6 +144,7 @@ struct export_stats {
 	uint64_t encoded;		/* records packed into messages */
 	uint64_t apps;			/* applications in the options table */
 	uint64_t apps_full;		/* applications not announced: table full */
+	uint64_t cpu_us;		/* the exporter thread's CPU time so far */
 	unsigned n_collectors;
 	struct export_collector_stats c[EXPORT_COLLECTORS_MAX];
 };
