@@ -110,9 +110,16 @@ config export 'export'
 	list collector 'udp://127.0.0.1:$p_pm'
 	list collector '127.0.0.1:$p_dead'
 	option observation_domain '7'
-	option active_timeout '2'
+	option active_timeout 'ACTIVE'
 	option template_refresh '600'
 EOF
+# 1kxun.pcap jumps years ahead at its end: every live flow is due an
+# active-timeout record at once. With 60 s that is one burst of about 200
+# records (a burst of thousands overruns the collectors' socket buffers on
+# loopback: they lose messages, nfcapd counts them as sequence errors);
+# the real-time replay uses 2 s so that records flow while it runs.
+sed 's/ACTIVE/60/' "$tmp/netify.conf" >"$tmp/netify60.conf"
+sed -i 's/ACTIVE/2/' "$tmp/netify.conf"
 
 echo "1..8"
 start_nfcapd "$tmp/nf1"
@@ -126,7 +133,11 @@ rc=0
 : >"$tmp/mon.json"
 for cap in 1kxun.pcap youtube_quic.pcap; do
 	echo "#run $cap" >>"$tmp/mon.json"
-	"$netify" run -c "$tmp/netify.conf" -r "$corpus/$cap" >>"$tmp/mon.json" 2>>"$tmp/err" || rc=1
+	"$netify" run -c "$tmp/netify60.conf" -r "$corpus/$cap" >>"$tmp/mon.json" 2>"$tmp/err.1" || rc=1
+	cat "$tmp/err.1" >>"$tmp/err"
+	# whatever a collector misses, netify sent it all: nothing dropped here
+	grep -q "records (.*), 0 dropped by the queue" "$tmp/err.1" &&
+		[ "$(grep -c "export: collector [12] .* 0 errors, 0 dropped" "$tmp/err.1")" = 2 ] || rc=1
 done
 
 # in real time (6 s): nfcapd goes away for 1.5 s in the middle
@@ -146,7 +157,8 @@ sleep 1.5	# nfacctd's print plugin writes every second
 stop "$nf_pid"
 stop "$pm_pid"
 
-if [ $rc = 0 ]; then ok "three replays with export ran"; else notok "three replays with export ran"; sed 's/^/# /' "$tmp/err"; fi
+d="three replays with export ran; netify dropped nothing for nfcapd and nfacctd in the first two"
+if [ $rc = 0 ]; then ok "$d"; else notok "$d"; sed 's/^/# /' "$tmp/err"; fi
 
 check "nfacctd: every flow of the three replays, field by field (addresses, ports, times, counters both ways, MACs, flowId, end reason, forwarding status, applicationId, applicationName as class, host)" \
 	$check pmacct "$tmp/apps.json" "$tmp/mon.json" "$tmp/pmacct.json" --pcaps="$corpus/1kxun.pcap,$corpus/youtube_quic.pcap,$corpus/weibo.pcap"
