@@ -548,11 +548,11 @@ stepTest('Settings: change the log level, Save & Apply: committed, checked, relo
  * (disabled) export section */
 stepTest('Settings: flow export on with a collector, Save & Apply: committed, netify check passes', async () => {
 	await openView('settings');
-	await page.check('input[id="widget.cbid.netify.export.enabled"], input[id="cbid.netify.export.enabled"]');
-	const add = page.locator('[id="cbid.netify.export.collector"] .add-item input, ' +
-		'[id="widget.cbid.netify.export.collector"] .add-item input').first();
-	await add.fill('udp://127.0.0.1:4739');
-	await add.press('Enter');
+	/* ui.Checkbox: a styled label stands for its input; ui.DynamicList:
+	 * the new item's input, then its "+" */
+	await page.click('[id="cbid.netify.export.enabled"] label[for]');
+	await page.locator('[id="cbid.netify.export.collector"] .add-item input').first().fill('udp://127.0.0.1:4739');
+	await page.click('[id="cbid.netify.export.collector"] .add-item .cbi-button-add');
 	await page.fill('input[id="widget.cbid.netify.export.active_timeout"], input[id="cbid.netify.export.active_timeout"]', '60');
 	await shot('43-settings-export');
 	const gen = generation();
