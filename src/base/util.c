@@ -220,3 +220,61 @@ size_t util_strlcpy(char *dst, const char *src, size_t size)
 	}
 	return len;
 }
+
+int util_endpoint_parse(const char *s, uint16_t default_port, struct util_endpoint *ep, char *err,
+			size_t errlen)
+{
+	const char *host = s, *port = NULL, *end;
+	size_t hlen;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!strncmp(s, "udp://", 6)) {
+		host = s + 6;
+	} else if (!strncmp(s, "tcp://", 6)) {
+		host = s + 6;
+		ep->tcp = true;
+	} else if (strstr(s, "://")) {
+		snprintf(err, errlen, "'%s': transport must be udp:// or tcp://", s);
+		return -1;
+	}
+	if (*host == '[') {
+		if (!(end = strchr(host, ']'))) {
+			snprintf(err, errlen, "'%s': missing ']'", s);
+			return -1;
+		}
+		hlen = (size_t)(end - host - 1);
+		host++;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1]) {
+			snprintf(err, errlen, "'%s': expected ':port' after ']'", s);
+			return -1;
+		}
+	} else {
+		end = strrchr(host, ':');
+		if (end && strchr(host, ':') != end) {
+			snprintf(err, errlen, "'%s': write an IPv6 address as [addr]:port", s);
+			return -1;
+		}
+		hlen = end ? (size_t)(end - host) : strlen(host);
+		port = end ? end + 1 : NULL;
+	}
+	if (!hlen || hlen >= sizeof(ep->host)) {
+		snprintf(err, errlen, "'%s': bad host", s);
+		return -1;
+	}
+	memcpy(ep->host, host, hlen);
+	if (port) {
+		char *e;
+		long p = strtol(port, &e, 10);
+
+		if (*port < '0' || *port > '9' || *e || p < 1 || p > 65535) {
+			snprintf(err, errlen, "'%s': port must be 1..65535", s);
+			return -1;
+		}
+		snprintf(ep->port, sizeof(ep->port), "%ld", p);
+	} else {
+		snprintf(ep->port, sizeof(ep->port), "%u", default_port);
+	}
+	return 0;
+}

@@ -2,6 +2,7 @@
 #ifndef NETIFY_UTIL_H
 #define NETIFY_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +37,17 @@ int util_parse_cidr(const char *s, uint8_t *family, uint8_t *addr, uint8_t *bits
 
 /* Copies at most size-1 bytes and terminates; returns strlen(src). */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+/* "[udp://|tcp://]host[:port]", an IPv6 address as "[addr]:port": an
+ * IPFIX collector (config export, src/export/). */
+struct util_endpoint {
+	char host[256];
+	char port[8];		/* decimal, @default_port when absent */
+	bool tcp;		/* tcp:// (else UDP) */
+};
+
+/** util_endpoint_parse - 0, or -1 with the reason (quoting @s) in @err */
+int util_endpoint_parse(const char *s, uint16_t default_port, struct util_endpoint *ep, char *err,
+			size_t errlen);
 
 #endif

@@ -303,9 +303,22 @@ static void check_print_rule(const struct policy_rule *r)
 		check_print_limit(r);
 }
 
+static void check_print_export(const struct policy_export *x)
+{
+	if (!x->enabled) {
+		printf("  %-16s off\n", "export");
+		return;
+	}
+	printf("  %-16s IPFIX, observation domain %u, active timeout %us, "
+	       "queue %u, rate %u/s%s\n", "export", x->observation_domain,
+	       x->active_timeout, x->queue, x->rate, x->pen ? ", with netify's elements" : "");
+	check_print_strs("collector", &x->collector);
+}
+
 static void check_print_policy(const struct policy *p)
 {
 	check_print_main(&p->main);
+	check_print_export(&p->export);
 	printf("rules: %zu, first match wins%s\n", p->n_rules,
 	       p->n_rules ? "" : " (none: all traffic is allowed)");
 	for (size_t i = 0; i < p->n_rules; i++)

@@ -410,8 +410,13 @@ static void ctl_print_status(yajl_val r)
 		if (YAJL_IS_ARRAY(v))
 			ctl_print_table(r->u.object.keys[i], v);
 		else if (YAJL_IS_OBJECT(v)) {
+			size_t k;
+
 			printf("\n%s:\n", esc(r->u.object.keys[i]));
 			ctl_print_members(v, "  ");
+			for (k = 0; k < v->u.object.len; k++)	/* export collectors, ... */
+				if (YAJL_IS_ARRAY(v->u.object.values[k]))
+					ctl_print_table(v->u.object.keys[k], v->u.object.values[k]);
 		}
 	}
 }

@@ -117,6 +117,39 @@ static int policy_main_defaults(struct policy_main *m)
 	return 0;
 }
 
+static void policy_export_defaults(struct policy_export *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->observation_domain = 1;
+	x->active_timeout = 120;
+	x->template_refresh = 60;
+	x->template_refresh_packets = 1000;
+	x->mtu = 1400;
+	x->queue = 512;
+	x->rate = 20000;
+	x->flush = 500;
+	x->max_conns = 8192;
+}
+
+static void policy_load_export(struct policy_load_ctx *c,
+			       const struct uci_sec *s)
+{
+	struct policy_where w = { "export", s->line };
+
+	if (s->name)
+		snprintf(w.label, sizeof(w.label), "export '%s'", s->name);
+	if (c->p->export.line) {
+		policy_err(c, s->line, &w, "only one 'config export' section "
+			   "is allowed (line %d has one)", c->p->export.line);
+		return;
+	}
+	c->p->export.line = s->line;
+	policy_apply_section(c, &w, POLICY_SEC_EXPORT, &c->p->export, s);
+	if (c->p->export.enabled && !c->p->export.collector.n)
+		policy_err(c, s->line, &w, "an enabled export needs at least "
+			   "one 'collector' (host:port)");
+}
+
 static void policy_load_main(struct policy_load_ctx *c,
 			     const struct uci_sec *s, int *seen)
 {
@@ -344,10 +377,12 @@ static void policy_load_sections(struct policy_load_ctx *c,
 			policy_load_device(c, s);
 		else if (!strcmp(s->type, "group"))
 			policy_load_group(c, s);
+		else if (!strcmp(s->type, "export"))
+			policy_load_export(c, s);
 		else
 			policy_err(c, s->line, NULL, "unknown section type "
-				   "'%s' (netify, rule, class, device or "
-				   "group)", s->type);
+				   "'%s' (netify, rule, class, device, group "
+				   "or export)", s->type);
 	}
 }
 
@@ -558,6 +593,7 @@ static struct policy *policy_build(struct policy_load_ctx *c,
 		policy_err(c, 0, NULL, "out of memory");
 		goto out_free;
 	}
+	policy_export_defaults(&c->p->export);
 	if (policy_alloc_sections(c, pkg) < 0)
 		goto out_free;
 	policy_load_sections(c, pkg);
@@ -717,6 +753,7 @@ void policy_free(struct policy *p)
 		policy_rule_free(&p->rules[i]);
 	policy_objects_free(p);
 	policy_main_free(&p->main);
+	policy_strs_free(&p->export.collector);
 	free(p->rules);
 	free(p->classes);
 	free(p->devices);

@@ -166,6 +166,25 @@ struct policy_main {
 	unsigned int usage_refresh;		/* seconds between reads of volume-limited connections */
 };
 
+/* `config export`: IPFIX flow records to collectors (netify.5, "EXPORT");
+ * every field has the schema default. */
+#define POLICY_EXPORT_COLLECTORS_MAX 8
+struct policy_export {
+	bool enabled;
+	struct policy_strs collector;		/* "[udp://|tcp://]host[:port]", checked */
+	unsigned int observation_domain;
+	unsigned int active_timeout;		/* seconds; 0: a record at the end only */
+	unsigned int template_refresh;		/* seconds (UDP) */
+	unsigned int template_refresh_packets;	/* messages (UDP); 0: off */
+	unsigned int mtu;			/* bytes of a message */
+	unsigned int queue;			/* records waiting; full: dropped, counted */
+	unsigned int rate;			/* records/s; 0: no limit */
+	unsigned int flush;			/* ms a record waits for a fuller message */
+	unsigned int max_conns;			/* connections joined with conntrack (inline) */
+	unsigned int pen;			/* enterprise number of netify's elements; 0: none */
+	int line;				/* of the section, 0: none */
+};
+
 /* `config class 'NAME'`: a QoS class. */
 struct policy_class {
 	char *name;
@@ -232,6 +251,7 @@ struct policy {
 	struct policy_group *groups;
 	size_t n_groups;
 	size_t n_limits;	/* rules with a daily limit */
+	struct policy_export export;
 };
 
 /*

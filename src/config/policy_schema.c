@@ -41,6 +41,7 @@ enum policy_kind {
 	PK_CIDRS,
 	PK_MACS,
 	PK_HOSTPORTS,
+	PK_COLLECTORS,	/* export_collector_parse() */
 	__PK_MAX
 };
 
@@ -164,6 +165,23 @@ static const struct policy_opt policy_group_opts[] = {
 	OPT(G, "device", PK_NAMES, devices),
 };
 #undef G
+
+#define X struct policy_export
+static const struct policy_opt policy_export_opts[] = {
+	OPT(X, "enabled", PK_BOOL, enabled),
+	OPT(X, "collector", PK_COLLECTORS, collector),
+	OPT_U(X, "observation_domain", observation_domain, 0, 4294967295UL),
+	OPT_U(X, "active_timeout", active_timeout, 0, 86400),
+	OPT_U(X, "template_refresh", template_refresh, 1, 86400),
+	OPT_U(X, "template_refresh_packets", template_refresh_packets, 0, 1000000),
+	OPT_U(X, "mtu", mtu, 512, 65535),
+	OPT_U(X, "queue", queue, 16, 1048576),
+	OPT_U(X, "rate", rate, 0, 10000000),
+	OPT_U(X, "flush", flush, 10, 60000),
+	OPT_U(X, "max_conns", max_conns, 64, 16777216),
+	OPT_U(X, "pen", pen, 0, 4294967295UL),
+};
+#undef X
 
 static bool policy_utf8_valid(const char *s)
 {
@@ -571,6 +589,20 @@ static int policy_list_item(const struct policy_opt *d, void *field,
 		if (!policy_hostport_valid(item))
 			goto out_invalid;
 		return policy_strs_push(field, item);
+	case PK_COLLECTORS: {
+		struct util_endpoint ep;
+		char err[128];
+
+		if (((struct policy_strs *)field)->n >= POLICY_EXPORT_COLLECTORS_MAX) {
+			snprintf(why, whylen, "more than %d collectors", POLICY_EXPORT_COLLECTORS_MAX);
+			return 1;
+		}
+		if (util_endpoint_parse(item, 4739, &ep, err, sizeof(err)) < 0) {
+			snprintf(why, whylen, "%s", err);
+			return 1;
+		}
+		return policy_strs_push(field, item);
+	}
 	case PK_CIDRS: {
 		struct policy_cidrs *l = field;
 
@@ -818,6 +850,7 @@ static const struct {
 	[POLICY_SEC_CLASS] = POLICY_TABLE(policy_class_opts),
 	[POLICY_SEC_DEVICE] = POLICY_TABLE(policy_device_opts),
 	[POLICY_SEC_GROUP] = POLICY_TABLE(policy_group_opts),
+	[POLICY_SEC_EXPORT] = POLICY_TABLE(policy_export_opts),
 };
 
 void policy_apply_section(struct policy_load_ctx *c,

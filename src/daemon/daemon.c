@@ -298,6 +298,7 @@ static void daemon_reload(struct daemon_ctx *d, unsigned int req)
 		}
 	}
 	daemon_usage_configure(d, c->policy);
+	daemon_export_configure(d, c->policy);
 	__atomic_store_n(&d->cfg, c, __ATOMIC_RELEASE);
 	if (d->replay) {
 		/* the replay's one worker is this thread, between two packets */
@@ -408,6 +409,7 @@ static int replay_packet(void *user, enum link_type lt, const uint8_t *data, uin
 	pthread_mutex_lock(&r->w->lock);	/* the control socket reads flows meanwhile */
 	r->w->st.replay_packets++;
 	worker_packet(r->w, &wp);
+	daemon_export_tick(r->w, ts_us / 1000);
 	pthread_mutex_unlock(&r->w->lock);
 	return 0;
 }
@@ -430,6 +432,8 @@ static int daemon_replay(struct daemon_ctx *d, const sigset_t *sigs)
 		daemon_ctl_stop(d);
 	}
 	daemon_usage_start(d);
+	if (daemon_export_start(d))
+		return 1;
 	ret = pcapsrc_read(d->opts.replay, replay_packet, &r, err, sizeof(err));
 	if (ret)
 		log_msg(LOG_ERR, "%s", err);
@@ -555,6 +559,7 @@ static void daemon_fini(struct daemon_ctx *d, struct policy *boot)
 
 	daemon_usage_stop(d);
 	daemon_ctl_stop(d);
+	daemon_export_stop(d);
 	daemon_nft_stop(d);
 	for (i = 0; i < d->n_workers; i++)
 		worker_fini(&d->w[i]);
@@ -600,7 +605,7 @@ int daemon_run(const struct daemon_opts *o)
 		goto out_fini;
 	}
 	if (daemon_kernel_start(d) || daemon_ctl_start(d) || daemon_usage_start(d) ||
-	    daemon_threads_start(d))
+	    daemon_export_start(d) || daemon_threads_start(d))
 		goto out_stop;
 	log_msg(LOG_NOTICE, "running: %u worker%s, budget %u packets, mark mask 0x%08x", d->n_workers,
 		d->n_workers == 1 ? "" : "s", d->main.packet_budget, d->main.mark_mask);

@@ -150,6 +150,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 	json_kv_int(g, "reloads", (long long)d->reloads);
 	json_kv_int(g, "reload_errors", (long long)d->reload_errors);
 	daemon_usage_status(d, g);
+	daemon_export_status(d, g);
 }
 
 /* The local side's MAC: NFQUEUE's hardware address, else the capture's. */

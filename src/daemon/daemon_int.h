@@ -150,6 +150,14 @@ void daemon_usage_policy_test(struct daemon_ctx *d, struct policy_input *in, tim
 			      yajl_gen g);
 int daemon_ctl_usage(void *ctx, const struct control_args *a, yajl_gen g, char *err, size_t errlen);
 
+/* daemon_export.c: IPFIX export (netify.5 "EXPORT") */
+int daemon_export_start(struct daemon_ctx *d);	/* after the usage accounting; 0 or -1 */
+void daemon_export_stop(struct daemon_ctx *d);	/* after the workers, usage and control stopped */
+void daemon_export_configure(struct daemon_ctx *d, const struct policy *p);	/* a reload */
+void daemon_export_flow_gone(struct worker *w, const struct flow *f, enum flow_purge why);
+void daemon_export_tick(struct worker *w, uint64_t now_ms);	/* a replay's clock: active timeouts */
+void daemon_export_status(struct daemon_ctx *d, yajl_gen g);	/* agent_status "export" */
+
 /* daemon_ctl.c */
 int daemon_ctl_start(struct daemon_ctx *d);
 void daemon_ctl_stop(struct daemon_ctx *d);

@@ -184,6 +184,7 @@ static void worker_on_flow_purge(void *user, struct engine *e, struct flow *f, e
 	if (fs)
 		flowcap_flow_gone(w->cap, &fs->cap, f);
 	daemon_usage_flow_gone(w, f);
+	daemon_export_flow_gone(w, f, why);
 	verdict_state_put(&w->v, f);
 }
 

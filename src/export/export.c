@@ -93,6 +93,8 @@ struct exporter {
 	double tokens;
 	uint64_t tokens_at;
 	uint64_t encoded, apps_full, oversize;	/* STAT_* */
+	uint64_t waits;			/* refusals export_push_wait() waited out (not drops) */
+	uint64_t cpu_us;		/* the exporter thread's CPU time, user + system */
 	struct coll c[EXPORT_COLLECTORS_MAX];
 };
 
@@ -115,59 +117,16 @@ void export_cfg_defaults(struct export_cfg *cfg)
 
 int export_collector_parse(const char *s, struct export_collector *c, char *err, size_t errlen)
 {
-	const char *host = s, *port = NULL, *end;
-	size_t hlen;
+	struct util_endpoint ep;
 
+	_Static_assert(sizeof(ep.host) == sizeof(c->host) && sizeof(ep.port) == sizeof(c->port),
+		       "the same bounds");
 	memset(c, 0, sizeof(*c));
-	c->proto = EXPORT_UDP;
-	if (!strncmp(s, "udp://", 6)) {
-		host = s + 6;
-	} else if (!strncmp(s, "tcp://", 6)) {
-		host = s + 6;
-		c->proto = EXPORT_TCP;
-	} else if (strstr(s, "://")) {
-		snprintf(err, errlen, "'%s': transport must be udp:// or tcp://", s);
+	if (util_endpoint_parse(s, EXPORT_DEFAULT_PORT, &ep, err, errlen) < 0)
 		return -1;
-	}
-	if (*host == '[') {
-		if (!(end = strchr(host, ']'))) {
-			snprintf(err, errlen, "'%s': missing ']'", s);
-			return -1;
-		}
-		hlen = (size_t)(end - host - 1);
-		host++;
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1]) {
-			snprintf(err, errlen, "'%s': expected ':port' after ']'", s);
-			return -1;
-		}
-	} else {
-		end = strrchr(host, ':');
-		if (end && strchr(host, ':') != end) {
-			snprintf(err, errlen, "'%s': write an IPv6 address as [addr]:port", s);
-			return -1;
-		}
-		hlen = end ? (size_t)(end - host) : strlen(host);
-		port = end ? end + 1 : NULL;
-	}
-	if (!hlen || hlen >= sizeof(c->host)) {
-		snprintf(err, errlen, "'%s': bad host", s);
-		return -1;
-	}
-	memcpy(c->host, host, hlen);
-	if (port) {
-		char *e;
-		long p = strtol(port, &e, 10);
-
-		if (*port < '0' || *port > '9' || *e || p < 1 || p > 65535) {
-			snprintf(err, errlen, "'%s': port must be 1..65535", s);
-			return -1;
-		}
-		snprintf(c->port, sizeof(c->port), "%ld", p);
-	} else {
-		snprintf(c->port, sizeof(c->port), "%d", EXPORT_DEFAULT_PORT);
-	}
+	memcpy(c->host, ep.host, sizeof(c->host));
+	memcpy(c->port, ep.port, sizeof(c->port));
+	c->proto = ep.tcp ? EXPORT_TCP : EXPORT_UDP;
 	return 0;
 }
 
@@ -263,6 +222,20 @@ out_free:
 int export_push(struct exporter *x, const struct export_record *r)
 {
 	return evring_push(x->ring, r, sizeof(*r));
+}
+
+int export_push_wait(struct exporter *x, const struct export_record *r, unsigned int wait_ms)
+{
+	unsigned int waited = 0;
+
+	while (export_push(x, r) < 0) {
+		if (waited >= wait_ms || !x->started)
+			return -1;	/* the last refusal stays counted */
+		STAT_ADD(x->waits, 1);
+		usleep(1000);
+		waited++;
+	}
+	return 0;
 }
 
 /* ---- collectors ----------------------------------------------------- */
@@ -679,6 +652,15 @@ static void export_wait(struct exporter *x)
 	}
 }
 
+/* What the thread has cost so far (one clock_gettime per turn, 50 a second). */
+static void thread_cpu(struct exporter *x)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		STAT_SET(x->cpu_us, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
 static void *export_main(void *arg)
 {
 	struct exporter *x = arg;
@@ -687,6 +669,7 @@ static void *export_main(void *arg)
 
 	while (!atomic_load(&x->stop)) {
 		export_poll(x, util_mono_ms());
+		thread_cpu(x);
 		export_wait(x);
 	}
 	/* what is queued still goes out, for a bounded time */
@@ -700,6 +683,7 @@ static void *export_main(void *arg)
 	export_flush(x, util_mono_ms());
 	for (i = 0; i < x->cfg.n_collectors; i++)
 		coll_flush_tcp(&x->c[i], util_mono_ms());
+	thread_cpu(x);
 	return NULL;
 }
 
@@ -754,10 +738,11 @@ void export_stats(const struct exporter *x, struct export_stats *st)
 	memset(st, 0, sizeof(*st));
 	evring_stats(x->ring, &rs);
 	st->pushed = rs.pushed;
-	st->dropped = rs.full + rs.oversize + STAT_GET(x->oversize);
+	st->dropped = rs.full + rs.oversize + STAT_GET(x->oversize) - STAT_GET(x->waits);
 	st->encoded = STAT_GET(x->encoded);
 	st->apps = STAT_GET(x->n_apps);
 	st->apps_full = STAT_GET(x->apps_full);
+	st->cpu_us = STAT_GET(x->cpu_us);
 	st->n_collectors = x->cfg.n_collectors;
 	for (i = 0; i < x->cfg.n_collectors; i++) {
 		const struct export_collector_stats *s = &x->c[i].st;
@@ -787,6 +772,7 @@ void export_stats_json(const struct exporter *x, yajl_gen g)
 	json_kv_int(g, "encoded", (long long)st.encoded);
 	json_kv_int(g, "applications", (long long)st.apps);
 	json_kv_int(g, "applications_full", (long long)st.apps_full);
+	json_kv_int(g, "cpu_ms", (long long)(st.cpu_us / 1000));
 	json_key(g, "collectors");
 	yajl_gen_array_open(g);
 	for (i = 0; i < st.n_collectors; i++) {

@@ -144,6 +144,7 @@ struct export_stats {
 	uint64_t encoded;		/* records packed into messages */
 	uint64_t apps;			/* applications in the options table */
 	uint64_t apps_full;		/* applications not announced: table full */
+	uint64_t cpu_us;		/* the exporter thread's CPU time so far */
 	unsigned n_collectors;
 	struct export_collector_stats c[EXPORT_COLLECTORS_MAX];
 };
@@ -166,6 +167,14 @@ int export_start(struct exporter *x);
  * allocates. 0, or -1 when the queue is full (counted).
  */
 int export_push(struct exporter *x, const struct export_record *r);
+
+/**
+ * export_push_wait - as export_push(), but a full queue is waited on for
+ * up to @wait_ms (1 ms at a time) while the exporter thread sends: for a
+ * replay, which has no packet to hold up; never on the packet path. Only a
+ * record still refused at the end counts as dropped.
+ */
+int export_push_wait(struct exporter *x, const struct export_record *r, unsigned int wait_ms);
 
 /**
  * export_poll - one turn of the exporter: (re)connect, send what is

@@ -116,7 +116,8 @@ static void on_record(void *ctx, const struct ctacct_rec *r)
 {
 	struct usage *u = ctx;
 
-	usage_feed(u, r, r->kind == CTACCT_DESTROY ? daycal_minute(u->now) : u->attr_min);
+	if (!u->o.reader_only)
+		usage_feed(u, r, r->kind == CTACCT_DESTROY ? daycal_minute(u->now) : u->attr_min);
 	for (unsigned int i = 0; i < u->n_tap; i++)
 		u->tap[i].fn(u->tap[i].ctx, r);
 }

@@ -65,6 +65,8 @@ struct usage_opts {
 	unsigned int save_s;		/* state_dir at most this often; 0: 300 */
 	unsigned int persist_s;		/* persist_dir at most this often; 0: 21600 */
 	bool timestamps;		/* turn nf_conntrack_timestamp on (a consumer wants start/stop) */
+	bool reader_only;		/* no accounting: the reader only feeds the consumers
+					 * (usage_ct_attach), e.g. an export without usage */
 	/* without the kernel (kernel false): the owner's connections, read
 	 * at each minute boundary (@boundary) and every refresh_s; it hands
 	 * each one over with usage_reading(). A replay uses this. */

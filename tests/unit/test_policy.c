@@ -128,6 +128,48 @@ static int setup(void **state)
 
 /* ---- loading ---- */
 
+static void test_export_section(void **state)
+{
+	struct policy *p = load_ok("");
+
+	(void)state;
+	assert_false(p->export.enabled);
+	assert_int_equal(p->export.observation_domain, 1);
+	assert_int_equal(p->export.active_timeout, 120);
+	assert_int_equal(p->export.queue, 512);
+	assert_int_equal(p->export.max_conns, 8192);
+	assert_int_equal(p->export.line, 0);
+	policy_free(p);
+	p = load_ok("config export 'export'\n"
+		    "\toption enabled '1'\n"
+		    "\tlist collector '192.0.2.10:4739'\n"
+		    "\tlist collector 'tcp://[2001:db8::1]:4740'\n"
+		    "\toption observation_domain '4294967295'\n"
+		    "\toption active_timeout '0'\n"
+		    "\toption template_refresh '30'\n"
+		    "\toption template_refresh_packets '0'\n"
+		    "\toption mtu '9000'\n"
+		    "\toption queue '4096'\n"
+		    "\toption rate '0'\n"
+		    "\toption flush '100'\n"
+		    "\toption max_conns '100000'\n"
+		    "\toption pen '32473'\n");
+	assert_true(p->export.enabled);
+	assert_int_equal(p->export.collector.n, 2);
+	assert_string_equal(p->export.collector.v[1], "tcp://[2001:db8::1]:4740");
+	assert_int_equal(p->export.observation_domain, 4294967295u);
+	assert_int_equal(p->export.active_timeout, 0);
+	assert_int_equal(p->export.template_refresh, 30);
+	assert_int_equal(p->export.mtu, 9000);
+	assert_int_equal(p->export.queue, 4096);
+	assert_int_equal(p->export.rate, 0);
+	assert_int_equal(p->export.flush, 100);
+	assert_int_equal(p->export.max_conns, 100000);
+	assert_int_equal(p->export.pen, 32473);
+	assert_int_equal(p->export.line, 1);
+	policy_free(p);
+}
+
 static void test_defaults(void **state)
 {
 	struct policy *p = load_ok("");
@@ -410,7 +452,24 @@ static void test_errors_sections(void **state)
 	(void)state;
 	expect_error("config firewall\n\toption x '1'\n",
 		     NF "1: unknown section type 'firewall' (netify, rule, "
-		     "class, device or group)");
+		     "class, device, group or export)");
+	/* config export: the collector syntax, bounds, one section, a collector */
+	expect_error("config export\n\toption enabled '1'\n",
+		     NF "1: export: an enabled export needs at least one "
+		     "'collector' (host:port)");
+	expect_error("config export\n\tlist collector 'sctp://a:1'\n",
+		     NF "2: export: option 'collector': 'sctp://a:1': transport "
+		     "must be udp:// or tcp://");
+	expect_error("config export\n\tlist collector '10.0.0.1:4739'\n"
+		     "\toption mtu '100'\n",
+		     NF "3: export: option 'mtu': '100' is not a number in "
+		     "512..65535");
+	expect_error("config export\nconfig export 'b'\n",
+		     NF "2: export 'b': only one 'config export' section is "
+		     "allowed (line 1 has one)");
+	expect_error("config export\n\toption pen 'x'\n",
+		     NF "2: export: option 'pen': 'x' is not a number in "
+		     "0..4294967295");
 	expect_error("config class\n\toption mark '1'\n",
 		     NF "1: class @class[0]: a class section needs a name "
 		     "(config class 'NAME')");
@@ -433,7 +492,7 @@ static void test_errors_sections(void **state)
 		     "config class 'c'\n\toption mark '15'\n"
 		     "config netify_x 'y'\n",
 		     NF "5: unknown section type 'netify_x' (netify, rule, "
-		     "class, device or group)");
+		     "class, device, group or export)");
 	expect_error("config netify 'main'\n\toption mark_mask '0x00007000'\n"
 		     "config class 'c'\n\toption mark '8'\n",
 		     NF "3: class 'c': mark 8 does not fit in mark_mask "
@@ -1190,6 +1249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_export_section),
 		cmocka_unit_test(test_main_all_options),
 		cmocka_unit_test(test_errors_main),
 		cmocka_unit_test(test_files_options),

@@ -44,6 +44,21 @@ function validGroup(sid, value) {
 	return true;
 }
 
+/* [udp://|tcp://]host[:port], an IPv6 address as [addr]:port: what the
+ * daemon's util_endpoint_parse() takes */
+function validCollector(sid, value) {
+	var m, host, port;
+
+	if (value == null || value === '')
+		return true;
+	m = String(value).match(/^(?:(udp|tcp):\/\/)?(?:\[([0-9A-Fa-f:.]+)\]|([^\s:\/\[\]]+))(?::(\d+))?$/);
+	host = m && (m[2] || m[3]);
+	port = m && m[4];
+	if (!m || !host || host.length > 255 || (port != null && (+port < 1 || +port > 65535)))
+		return _('Expecting host:port, udp://host:port or tcp://host:port (an IPv6 address as [addr]:port)');
+	return true;
+}
+
 return view.extend({
 	load: function() {
 		return Promise.all([
@@ -53,7 +68,7 @@ return view.extend({
 	},
 
 	render: function(data) {
-		var res = data[0], status = res.data || {}, m, s, o;
+		var res = data[0], status = res.data || {}, m, s, x, o;
 
 		m = new form.Map('netify', _('Netify - Settings'),
 			_('Daemon settings. Changes take effect when applied; the daemon reloads its configuration without dropping tracked flows where it can.'));
@@ -235,6 +250,66 @@ return view.extend({
 				return _('Must not be smaller than the minimum TTL');
 			return true;
 		};
+
+		/* config export: IPFIX flow records to collectors */
+		x = m.section(form.TypedSection, 'export', _('Flow export (IPFIX)'),
+			_('One IPFIX record per connection when it ends, and one every active timeout while it lasts, with the application, to collectors such as nfcapd, nfacctd or ntopng. Records a collector cannot take are dropped and counted; traffic never waits. These settings take effect when the daemon starts.'));
+		x.anonymous = true;
+		x.addremove = true;
+
+		o = x.option(form.Flag, 'enabled', _('Export flow records'));
+		o.rmempty = false;
+
+		o = x.option(form.DynamicList, 'collector', _('Collectors'),
+			_('Up to 8, as host:port (UDP), udp://host:port or tcp://host:port; port 4739 when omitted.'));
+		o.validate = validCollector;
+		o.placeholder = 'udp://192.0.2.10:4739';
+
+		o = x.option(form.Value, 'observation_domain', _('Observation domain'),
+			_('A number per router, so a collector tells routers apart.'));
+		o.datatype = 'range(0,4294967295)';
+		o.placeholder = '1';
+
+		o = x.option(form.Value, 'active_timeout', _('Active timeout (s)'),
+			_('Seconds between records of a connection that goes on; 0 sends a record at the end only.'));
+		o.datatype = 'range(0,86400)';
+		o.placeholder = '120';
+
+		o = x.option(form.Value, 'template_refresh', _('Template refresh (s)'));
+		o.datatype = 'range(1,86400)';
+		o.placeholder = '60';
+
+		o = x.option(form.Value, 'template_refresh_packets', _('Template refresh (messages)'));
+		o.datatype = 'range(0,1000000)';
+		o.placeholder = '1000';
+
+		o = x.option(form.Value, 'mtu', _('Message size (bytes)'));
+		o.datatype = 'range(512,65535)';
+		o.placeholder = '1400';
+
+		o = x.option(form.Value, 'queue', _('Queue (records)'),
+			_('Records waiting to be sent; when it is full, records are dropped and counted.'));
+		o.datatype = 'range(16,1048576)';
+		o.placeholder = '512';
+
+		o = x.option(form.Value, 'rate', _('Rate limit (records/s)'),
+			_('0 for no limit.'));
+		o.datatype = 'range(0,10000000)';
+		o.placeholder = '20000';
+
+		o = x.option(form.Value, 'flush', _('Flush after (ms)'));
+		o.datatype = 'range(10,60000)';
+		o.placeholder = '500';
+
+		o = x.option(form.Value, 'max_conns', _('Connections kept'),
+			_('Connections remembered until the kernel reports their end.'));
+		o.datatype = 'range(64,16777216)';
+		o.placeholder = '8192';
+
+		o = x.option(form.Value, 'pen', _('Enterprise number'),
+			_('IANA Private Enterprise Number for netify\'s own elements (nDPI protocol, action, rule, QoS class); 0 does not send them.'));
+		o.datatype = 'range(0,4294967295)';
+		o.placeholder = '0';
 
 		return m.render();
 	}
