@@ -34,6 +34,8 @@ cleanup() {
 	for p in $PIDS; do kill $p 2>/dev/null; done
 	wait 2>/dev/null
 	for ns in $C $R $S; do ip netns del $ns 2>/dev/null; done
+	# LAB_KEEP=DIR keeps the lab's files (events, captures, logs) there
+	[ -n "${LAB_KEEP:-}" ] && rm -rf "$LAB_KEEP" && cp -a "$LAB" "$LAB_KEEP"
 	rm -rf "$LAB"
 }
 ok() {
