@@ -60,7 +60,7 @@ struct dpi {
 	size_t flow_size;	/* sizeof(struct dpi_flow) + nDPI's flow */
 	uint32_t max_flows, in_use;
 	struct dpi_stats stats;
-	int full_logged;
+	int full_logged, nomem_logged;
 };
 
 /* ---- compat: the calls whose signatures changed between releases ---- */
@@ -288,8 +288,13 @@ struct dpi_flow *dpi_flow_new(struct dpi *d)
 			 d->max_flows);
 		return NULL;
 	}
-	if (!d->free_list && pool_grow(d))
+	if (!d->free_list && pool_grow(d)) {
+		d->stats.flows_nomem++;
+		log_once(&d->nomem_logged, LOG_ERR,
+			 "out of memory for inspection states (%u in use): new flows are not inspected",
+			 d->in_use);
 		return NULL;
+	}
 	df = d->free_list;
 	d->free_list = df->next_free;
 	memset(df, 0, d->flow_size);

@@ -620,11 +620,16 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 
 static void engine_flow_start(struct engine *e, struct flow *f, uint8_t side)
 {
+	uint64_t full = dpi_stats(e->dpi)->flows_full;
+
 	f->init_side = side;
 	f->state = FLOW_INSPECTING;
 	f->dpi = dpi_flow_new(e->dpi);
 	if (!f->dpi) {
-		e->stats.dpi_full++;
+		if (dpi_stats(e->dpi)->flows_full != full)
+			e->stats.dpi_full++;
+		else
+			e->stats.dpi_alloc_fail++;
 		inspection_end(e, f, FLOW_END_OVERLOAD);
 		return;
 	}

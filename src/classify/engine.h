@@ -60,7 +60,7 @@ struct engine_stats {
 	uint64_t inspected;		/* packets given to nDPI */
 	uint64_t flows_done[__FLOW_END_MAX];
 	uint64_t dpi_full;		/* new flows not inspected: dpi_capacity reached */
-	uint64_t dpi_alloc_fail;
+	uint64_t dpi_alloc_fail;	/* new flows not inspected: no memory for their state */
 	uint64_t quic_named;		/* QUIC flows named from netify's own Initial reading */
 	uint64_t quic_full;		/* QUIC flows left to nDPI: quic_capacity reached */
 };
