@@ -78,10 +78,11 @@ static void status_queue(yajl_gen g, struct worker *w, const struct nfqstat_queu
 
 /* What the bounds did, summed over the queues: flows left uninspected
  * because every inspection slot was taken (or no memory for one), flows
- * dropped from a full table to make room. Then the sizes in effect, per
+ * dropped from a full table to make room, flows inspected without netify's
+ * own text (DNS answers, HTTP request, QUIC SNI) for want of a place. Then the sizes in effect, per
  * queue (UCI's or derived from RAM at start, sizing.c). */
 struct status_bounds {
-	uint64_t not_inspected, inspect_nomem, evicted, evicted_inspecting;
+	uint64_t not_inspected, inspect_nomem, evicted, evicted_inspecting, no_text;
 };
 
 static void status_bounds_add(struct status_bounds *b, struct engine *e)
@@ -93,6 +94,7 @@ static void status_bounds_add(struct status_bounds *b, struct engine *e)
 	b->inspect_nomem += es->dpi_alloc_fail;
 	b->evicted += fs->evictions;
 	b->evicted_inspecting += fs->evict_inspecting;
+	b->no_text += es->text_full;
 }
 
 static void status_bounds(struct daemon_ctx *d, yajl_gen g, const struct status_bounds *b)
@@ -105,6 +107,7 @@ static void status_bounds(struct daemon_ctx *d, yajl_gen g, const struct status_
 	json_kv_int(g, "flows_not_inspected_nomem", (long long)b->inspect_nomem);
 	json_kv_int(g, "flows_evicted", (long long)b->evicted);
 	json_kv_int(g, "flows_evicted_inspecting", (long long)b->evicted_inspecting);
+	json_kv_int(g, "flows_without_text", (long long)b->no_text);
 	json_key(g, "tables");
 	yajl_gen_map_open(g);
 	json_kv_int(g, "flow_table_size", d->main.flow_table_size);
