@@ -60,7 +60,7 @@ struct dpi {
 	size_t flow_size;	/* sizeof(struct dpi_flow) + nDPI's flow */
 	uint32_t max_flows, in_use;
 	struct dpi_stats stats;
-	int full_logged;
+	int full_logged, nomem_logged;
 };
 
 /* ---- compat: the calls whose signatures changed between releases ---- */
@@ -288,8 +288,13 @@ struct dpi_flow *dpi_flow_new(struct dpi *d)
 			 d->max_flows);
 		return NULL;
 	}
-	if (!d->free_list && pool_grow(d))
+	if (!d->free_list && pool_grow(d)) {
+		d->stats.flows_nomem++;
+		log_once(&d->nomem_logged, LOG_ERR,
+			 "out of memory for inspection states (%u in use): new flows are not inspected",
+			 d->in_use);
 		return NULL;
+	}
 	df = d->free_list;
 	d->free_list = df->next_free;
 	memset(df, 0, d->flow_size);
@@ -388,7 +393,7 @@ static void meta_tls(const struct ndpi_flow_struct *f, const struct meta_extra *
 	m->alpn = nz(f->protos.tls_quic.NDPI_TLS_ALPN_FIELD);
 #endif
 	if (!m->alpn && x->text == META_TEXT_QUIC)
-		m->alpn = nz(x->u.quic.alpn);
+		m->alpn = nz(x->t->quic.alpn);
 #ifdef NDPI_HAVE_JA3
 	m->ja3_client = nz(f->protos.tls_quic.ja3_client);
 	m->ja3_server = nz(f->protos.tls_quic.ja3_server);
@@ -409,11 +414,11 @@ static void meta_proto(const struct dpi_flow *df, const struct ndpi_flow_struct 
 	case NDPI_PROTOCOL_DNS:
 	case NDPI_PROTOCOL_LLMNR:
 		m->is_dns = 1;
-		m->dns = df->extra.text == META_TEXT_DNS ? &df->extra.u.dns : NULL;
+		m->dns = df->extra.text == META_TEXT_DNS ? &df->extra.t->dns : NULL;
 		break;
 	case NDPI_PROTOCOL_MDNS:
 		m->is_mdns = 1;
-		m->dns = df->extra.text == META_TEXT_DNS ? &df->extra.u.dns : NULL;
+		m->dns = df->extra.text == META_TEXT_DNS ? &df->extra.t->dns : NULL;
 		break;
 	case NDPI_PROTOCOL_DHCP:
 		m->is_dhcp = 1;
@@ -442,7 +447,7 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 	memset(m, 0, sizeof(*m));
 	m->host = nz(f->host_server_name);
 	if (!m->host && df->extra.text == META_TEXT_QUIC)	/* a ClientHello nDPI could not reassemble */
-		m->host = nz(df->extra.u.quic.sni);
+		m->host = nz(df->extra.t->quic.sni);
 	/* protos is a union: read only the member the protocol filled. */
 	if (is_tls_like(r->master) || is_tls_like(r->app))
 		meta_tls(f, &df->extra, m);
@@ -456,9 +461,9 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 	/* netify's own parse fills what nDPI did not keep. */
 	if (df->extra.text == META_TEXT_HTTP) {
 		if (!m->http_url)
-			m->http_url = nz(df->extra.u.http.url);
+			m->http_url = nz(df->extra.t->http.url);
 		if (!m->http_user_agent)
-			m->http_user_agent = nz(df->extra.u.http.user_agent);
+			m->http_user_agent = nz(df->extra.t->http.user_agent);
 	}
 }
 

@@ -29,7 +29,9 @@ struct dpi_result {
 };
 
 struct dpi_stats {
-	uint64_t flows_alloc, flows_pool, flows_full;
+	uint64_t flows_alloc, flows_pool;
+	uint64_t flows_full;	/* refused: max_flows in use */
+	uint64_t flows_nomem;	/* refused: the pool could not grow */
 };
 
 /* @share: NULL for a detection module of its own, or a dpi whose module
@@ -38,7 +40,8 @@ struct dpi_stats {
 struct dpi *dpi_new(uint32_t max_flows, struct dpi *share);
 void dpi_free(struct dpi *d);
 
-/* A clean flow state from the pool; NULL when max_flows are in use. */
+/* A clean flow state from the pool; NULL when max_flows are in use or
+ * the pool cannot grow (both counted in dpi_stats and logged once). */
 struct dpi_flow *dpi_flow_new(struct dpi *d);
 void dpi_flow_release(struct dpi *d, struct dpi_flow *df);
 struct meta_extra *dpi_flow_extra(struct dpi_flow *df);

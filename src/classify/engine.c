@@ -35,6 +35,13 @@ struct quic_chunk {
 	struct quic_slot slots[QUIC_CHUNK];
 };
 
+#define TEXT_CHUNK 32	/* text places allocated at once (10 KiB) */
+
+struct text_chunk {
+	struct text_chunk *next;
+	union meta_text_buf bufs[TEXT_CHUNK];
+};
+
 enum { QUIC_ST_NONE, QUIC_ST_READING, QUIC_ST_DONE, QUIC_ST_GAVE_UP };
 
 struct engine {
@@ -43,6 +50,10 @@ struct engine {
 	struct quic_chunk *quic_chunks;
 	uint32_t quic_used;
 	int quic_full_logged;
+	union meta_text_buf *text_free;
+	struct text_chunk *text_chunks;
+	uint32_t text_used, text_capacity;
+	int text_full_logged;
 	struct meta_extra *insp_head, *insp_tail;	/* flows under inspection, LRU */
 	struct flow_table *flows;
 	struct dpi *dpi;
@@ -92,6 +103,10 @@ struct engine *engine_new(const struct engine_cfg *cfg)
 			 cfg->dpi_share ? cfg->dpi_share->dpi : NULL);
 	if (!e->dpi)
 		goto out_free;
+	e->text_capacity = cfg->text_capacity ? cfg->text_capacity
+			 : (cfg->dpi_capacity ? cfg->dpi_capacity : cfg->flow_capacity) / 2;
+	if (e->text_capacity < TEXT_CHUNK)
+		e->text_capacity = TEXT_CHUNK;
 	if (cfg->dns_cache_size) {
 		e->dns = dnscache_new(cfg->dns_cache_size, cfg->dns_ttl_min, cfg->dns_ttl_max);
 		if (!e->dns)
@@ -118,6 +133,12 @@ void engine_free(struct engine *e)
 
 		free(e->quic_chunks);
 		e->quic_chunks = next;
+	}
+	while (e->text_chunks) {
+		struct text_chunk *next = e->text_chunks->next;
+
+		free(e->text_chunks);
+		e->text_chunks = next;
 	}
 	free(e->local_nets);
 	free(e);
@@ -354,12 +375,66 @@ static void engine_quic_put(struct engine *e, struct meta_extra *x)
 	x->quic = NULL;
 }
 
+/* ---- text places (struct meta_extra's t) ---- */
+
+/* A text place from the pool, which grows a chunk at a time up to
+ * text_capacity places in use; NULL past it or without memory (counted,
+ * logged once: the flow then has no text of netify's, fail-open). */
+static union meta_text_buf *engine_text_get(struct engine *e)
+{
+	union meta_text_buf *t;
+	int i;
+
+	if (e->text_used >= e->text_capacity) {
+		e->stats.text_full++;
+		log_once(&e->text_full_logged, LOG_WARNING,
+			 "%u flows hold text read by netify: more flows go without it", e->text_capacity);
+		return NULL;
+	}
+	if (!e->text_free) {
+		struct text_chunk *c = malloc(sizeof(*c));
+
+		if (!c) {
+			e->stats.text_full++;
+			log_once(&e->text_full_logged, LOG_WARNING,
+				 "out of memory for flow text: flows go without it");
+			return NULL;
+		}
+		c->next = e->text_chunks;
+		e->text_chunks = c;
+		for (i = 0; i < TEXT_CHUNK; i++) {
+			c->bufs[i].next_free = e->text_free;
+			e->text_free = &c->bufs[i];
+		}
+	}
+	t = e->text_free;
+	e->text_free = t->next_free;
+	e->text_used++;
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static void engine_text_put(struct engine *e, struct meta_extra *x)
+{
+	if (!x->t)
+		return;
+	x->t->next_free = e->text_free;
+	e->text_free = x->t;
+	e->text_used--;
+	x->t = NULL;
+	x->text = META_TEXT_NONE;
+}
+
 /* Takes the flow's text place for @kind: true if it was free or is this
- * kind's already (see enum meta_text). */
-static bool engine_meta_claim(struct meta_extra *x, enum meta_text kind)
+ * kind's already (see enum meta_text), and a place could be had. */
+static bool engine_meta_claim(struct engine *e, struct meta_extra *x, enum meta_text kind)
 {
 	if (x->text != META_TEXT_NONE && x->text != kind)
 		return false;
+	if (!x->t && !(x->t = engine_text_get(e))) {
+		x->text = META_TEXT_REFUSED;	/* counted once per flow */
+		return false;
+	}
 	x->text = (uint8_t)kind;
 	return true;
 }
@@ -405,10 +480,10 @@ static int engine_quic_step(struct engine *e, struct flow *f, const struct pkt *
 		/* A QUIC version nDPI does not know (v2, ...): netify names it. */
 		f->proto_master = f->proto_app = (uint16_t)dpi_proto_quic_id();
 	}
-	if (st == QUIC_DONE && quic_reasm_sni(x->quic) && engine_meta_claim(x, META_TEXT_QUIC)) {
-		util_strlcpy(x->u.quic.sni, quic_reasm_sni(x->quic), sizeof(x->u.quic.sni));
+	if (st == QUIC_DONE && quic_reasm_sni(x->quic) && engine_meta_claim(e, x, META_TEXT_QUIC)) {
+		util_strlcpy(x->t->quic.sni, quic_reasm_sni(x->quic), sizeof(x->t->quic.sni));
 		if (quic_reasm_alpn(x->quic))
-			util_strlcpy(x->u.quic.alpn, quic_reasm_alpn(x->quic), sizeof(x->u.quic.alpn));
+			util_strlcpy(x->t->quic.alpn, quic_reasm_alpn(x->quic), sizeof(x->t->quic.alpn));
 		e->stats.quic_named++;
 		classify_app(e, f);
 		if (e->cfg.cb.flow_update)
@@ -482,6 +557,8 @@ static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 	e->stats.flows_done[why]++;
 	if (e->cfg.cb.flow_done)
 		e->cfg.cb.flow_done(e->cfg.cb.user, e, f);
+	if (f->dpi)
+		engine_text_put(e, dpi_flow_extra(f->dpi));
 	dpi_flow_release(e->dpi, f->dpi);
 	f->dpi = NULL;
 }
@@ -525,19 +602,20 @@ static int is_dns_port(uint16_t port)
 }
 
 /* Keeps netify's own view of a DNS message (answers nDPI does not keep). */
-static void engine_dns_meta(struct dpi_flow *df, const struct pkt *p)
+static void engine_dns_meta(struct engine *e, struct dpi_flow *df, const struct pkt *p)
 {
 	struct meta_extra *x = dpi_flow_extra(df);
-	struct meta_dns *d = &x->u.dns;
+	struct meta_dns *d;
 	struct dns_msg msg;
 	unsigned i, n = 0;
 
 	if (p->l4proto != IPPROTO_UDP || dns_parse(p->payload, p->payload_len, &msg))
 		return;
-	if (x->text == META_TEXT_DNS && d->is_response && !msg.is_response)
+	if (x->text == META_TEXT_DNS && x->t->dns.is_response && !msg.is_response)
 		return;		/* keep the answer over a retransmitted query */
-	if (!engine_meta_claim(x, META_TEXT_DNS))
+	if (!engine_meta_claim(e, x, META_TEXT_DNS))
 		return;
+	d = &x->t->dns;
 	d->is_response = !!msg.is_response;
 	d->qtype = msg.qtype;
 	d->rcode = msg.rcode;
@@ -547,7 +625,7 @@ static void engine_dns_meta(struct dpi_flow *df, const struct pkt *p)
 }
 
 /* The first HTTP request head of a flow, for the fields nDPI may not keep. */
-static void engine_http_meta(struct dpi_flow *df, const struct pkt *p)
+static void engine_http_meta(struct engine *e, struct dpi_flow *df, const struct pkt *p)
 {
 	struct meta_extra *x = dpi_flow_extra(df);
 	struct http_req req;
@@ -555,9 +633,10 @@ static void engine_http_meta(struct dpi_flow *df, const struct pkt *p)
 	if (x->text != META_TEXT_NONE || p->l4proto != IPPROTO_TCP || p->payload_len < 16 ||
 	    http_parse_request(p->payload, p->payload_len, &req))
 		return;		/* the first request head only */
-	engine_meta_claim(x, META_TEXT_HTTP);
-	util_strlcpy(x->u.http.url, req.url, sizeof(x->u.http.url));
-	util_strlcpy(x->u.http.user_agent, req.user_agent, sizeof(x->u.http.user_agent));
+	if (!engine_meta_claim(e, x, META_TEXT_HTTP))
+		return;
+	util_strlcpy(x->t->http.url, req.url, sizeof(x->t->http.url));
+	util_strlcpy(x->t->http.user_agent, req.user_agent, sizeof(x->t->http.user_agent));
 }
 
 /* A DNS answer feeds the hint cache, and goes into the result for the
@@ -587,9 +666,9 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 
 	insp_touch(e, dpi_flow_extra(f->dpi), now_ms);
 	if (is_dns_port(p->sport) || is_dns_port(p->dport))
-		engine_dns_meta(f->dpi, p);
+		engine_dns_meta(e, f->dpi, p);
 	else if (p->payload_len && f->packets[f->init_side] <= 8)
-		engine_http_meta(f->dpi, p);
+		engine_http_meta(e, f->dpi, p);
 	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
 	e->stats.inspected++;
 	f->detection_packets++;
@@ -620,11 +699,16 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 
 static void engine_flow_start(struct engine *e, struct flow *f, uint8_t side)
 {
+	uint64_t full = dpi_stats(e->dpi)->flows_full;
+
 	f->init_side = side;
 	f->state = FLOW_INSPECTING;
 	f->dpi = dpi_flow_new(e->dpi);
 	if (!f->dpi) {
-		e->stats.dpi_full++;
+		if (dpi_stats(e->dpi)->flows_full != full)
+			e->stats.dpi_full++;
+		else
+			e->stats.dpi_alloc_fail++;
 		inspection_end(e, f, FLOW_END_OVERLOAD);
 		return;
 	}

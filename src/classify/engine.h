@@ -45,6 +45,8 @@ struct engine_cfg {
 	uint32_t dns_cache_size;	/* 0 disables the DNS hint cache (default 16384) */
 	uint32_t dns_ttl_min, dns_ttl_max;
 	uint32_t quic_capacity;		/* QUIC handshakes read by netify at once (default 256, 0 = none) */
+	uint32_t text_capacity;		/* flows holding text netify read (DNS answers, HTTP
+					 * request, QUIC SNI) at once; 0 = half of dpi_capacity */
 	bool decode_tunnels;		/* inner packets of IP-in-IP, GRE, CAPWAP (captures; default off) */
 	const struct engine_cidr *local_nets;	/* decides the "local" side; none: the initiator */
 	unsigned n_local_nets;
@@ -60,9 +62,10 @@ struct engine_stats {
 	uint64_t inspected;		/* packets given to nDPI */
 	uint64_t flows_done[__FLOW_END_MAX];
 	uint64_t dpi_full;		/* new flows not inspected: dpi_capacity reached */
-	uint64_t dpi_alloc_fail;
+	uint64_t dpi_alloc_fail;	/* new flows not inspected: no memory for their state */
 	uint64_t quic_named;		/* QUIC flows named from netify's own Initial reading */
 	uint64_t quic_full;		/* QUIC flows left to nDPI: quic_capacity reached */
+	uint64_t text_full;		/* flows left without netify's text: text_capacity reached */
 };
 
 /* What one packet did. */

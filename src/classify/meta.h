@@ -21,13 +21,15 @@ struct flow;
 /* What netify itself read from a flow's payload where nDPI keeps less. A
  * flow has one kind at most (HTTP requests are read on TCP away from DNS
  * ports, QUIC Initials and DNS messages on UDP, and the first kind read
- * claims the flow), so the kinds share one place: 380 bytes less for
- * every flow under inspection. */
+ * claims the flow), so the kinds share one place, and only flows that have
+ * such text hold one: it comes from the engine's text pool when a kind is
+ * first claimed (320 bytes less for every other flow under inspection). */
 enum meta_text {
 	META_TEXT_NONE,
-	META_TEXT_QUIC,		/* u.quic: SNI and ALPN from QUIC Initials */
-	META_TEXT_HTTP,		/* u.http: the first request head */
-	META_TEXT_DNS,		/* u.dns: the message, answers kept */
+	META_TEXT_QUIC,		/* t->quic: SNI and ALPN from QUIC Initials */
+	META_TEXT_HTTP,		/* t->http: the first request head */
+	META_TEXT_DNS,		/* t->dns: the message, answers kept */
+	META_TEXT_REFUSED,	/* none: the engine's text pool was full */
 	__META_TEXT_MAX
 };
 
@@ -39,25 +41,28 @@ struct meta_dns {
 	char answers[META_DNS_ANSWERS][META_DNS_ANSWER_LEN];
 };
 
+union meta_text_buf {
+	struct {
+		char sni[96];
+		char alpn[32];
+	} quic;
+	struct {
+		char url[HTTP_URL_MAX];
+		char user_agent[HTTP_UA_MAX];
+	} http;
+	struct meta_dns dns;
+	union meta_text_buf *next_free;	/* in the engine's pool */
+};
+
 struct meta_extra {
 	/* engine's list of flows under inspection, least recently used last */
 	struct flow *owner;
 	struct meta_extra *iprev, *inext;
 	uint64_t last_ms;
 	struct quic_reasm *quic;	/* while reading QUIC Initials (engine's pool) */
+	union meta_text_buf *t;		/* set with text (engine's pool) */
 	uint8_t quic_state;		/* engine's: none, reading, done, gave up */
-	uint8_t text;			/* enum meta_text: which member of u is set */
-	union {
-		struct {
-			char sni[96];
-			char alpn[32];
-		} quic;
-		struct {
-			char url[HTTP_URL_MAX];
-			char user_agent[HTTP_UA_MAX];
-		} http;
-		struct meta_dns dns;
-	} u;
+	uint8_t text;			/* enum meta_text: which member of *t is set */
 };
 
 struct flow_meta {

@@ -71,6 +71,50 @@ static void status_queue(yajl_gen g, struct worker *w, const struct nfqstat_queu
 	json_kv_int(g, "block_set_withdrawn", (long long)w->v.st.block_set_withdrawn);
 	json_kv_int(g, "ct_updates", (long long)w->v.st.ct_updates);
 	json_kv_int(g, "ct_errors", (long long)w->v.st.ct_errors);
+	json_kv_int(g, "flows_not_inspected", (long long)engine_stats(w->e)->dpi_full);
+	json_kv_int(g, "flows_evicted", (long long)engine_flow_stats(w->e)->evictions);
+	yajl_gen_map_close(g);
+}
+
+/* What the bounds did, summed over the queues: flows left uninspected
+ * because every inspection slot was taken (or no memory for one), flows
+ * dropped from a full table to make room, flows inspected without netify's
+ * own text (DNS answers, HTTP request, QUIC SNI) for want of a place. Then the sizes in effect, per
+ * queue (UCI's or derived from RAM at start, sizing.c). */
+struct status_bounds {
+	uint64_t not_inspected, inspect_nomem, evicted, evicted_inspecting, no_text;
+};
+
+static void status_bounds_add(struct status_bounds *b, struct engine *e)
+{
+	const struct engine_stats *es = engine_stats(e);
+	const struct flow_stats *fs = engine_flow_stats(e);
+
+	b->not_inspected += es->dpi_full;
+	b->inspect_nomem += es->dpi_alloc_fail;
+	b->evicted += fs->evictions;
+	b->evicted_inspecting += fs->evict_inspecting;
+	b->no_text += es->text_full;
+}
+
+static void status_bounds(struct daemon_ctx *d, yajl_gen g, const struct status_bounds *b)
+{
+	unsigned int share = d->main.dpi_share > 1 ? d->main.dpi_share : 1;
+
+	if (share > d->n_workers)	/* queues per nDPI module, as run */
+		share = d->n_workers ? d->n_workers : 1;
+	json_kv_int(g, "flows_not_inspected", (long long)b->not_inspected);
+	json_kv_int(g, "flows_not_inspected_nomem", (long long)b->inspect_nomem);
+	json_kv_int(g, "flows_evicted", (long long)b->evicted);
+	json_kv_int(g, "flows_evicted_inspecting", (long long)b->evicted_inspecting);
+	json_kv_int(g, "flows_without_text", (long long)b->no_text);
+	json_key(g, "tables");
+	yajl_gen_map_open(g);
+	json_kv_int(g, "flow_table_size", d->main.flow_table_size);
+	json_kv_int(g, "inspect_slots", d->main.inspect_slots);
+	json_kv_int(g, "dns_cache_size", d->main.dns_cache_size);
+	json_kv_int(g, "dpi_share", share);
+	json_kv_int(g, "dpi_modules", (d->n_workers + share - 1) / share);
 	yajl_gen_map_close(g);
 }
 
@@ -109,6 +153,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 	struct nfqstat_queue k[DAEMON_WORKERS_MAX];
 	int nk = nfqstat_read(NULL, k, DAEMON_WORKERS_MAX);
 	uint64_t flows = 0, dns = 0;
+	struct status_bounds b = { 0 };
 	struct dnscache_stats ds;
 	unsigned int i;
 
@@ -121,6 +166,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 
 		pthread_mutex_lock(&w->lock);
 		flows += engine_flow_stats(w->e)->active;
+		status_bounds_add(&b, w->e);
 		if (engine_dnscache(w->e)) {
 			dnscache_get_stats(engine_dnscache(w->e), &ds);
 			dns += ds.entries;
@@ -132,6 +178,7 @@ static void status_members(struct daemon_ctx *d, yajl_gen g)
 	yajl_gen_array_close(g);
 	json_kv_int(g, "flows", (long long)flows);
 	json_kv_int(g, "dns_cache", (long long)dns);
+	status_bounds(d, g, &b);
 	daemon_ctl_lock(d);
 	json_kv_int(g, "apps", (long long)apps_count(d->cfg->apps));
 	json_kv_int(g, "rules", (long long)d->cfg->policy->n_rules);
@@ -826,9 +873,12 @@ void daemon_stats_log(struct daemon_ctx *d)
 
 		pthread_mutex_lock(&w->lock);
 		es = engine_stats(w->e);
-		log_msg(LOG_NOTICE, "worker %u: packets %llu flows %llu blocked %llu released %llu qos %llu "
-			"block-set %llu ct-updates %llu ct-errors %llu", i, (unsigned long long)es->packets,
+		log_msg(LOG_NOTICE, "worker %u: packets %llu flows %llu not-inspected %llu evicted %llu "
+			"blocked %llu released %llu qos %llu block-set %llu ct-updates %llu ct-errors %llu",
+			i, (unsigned long long)es->packets,
 			(unsigned long long)engine_flow_stats(w->e)->inserts,
+			(unsigned long long)es->dpi_full,
+			(unsigned long long)engine_flow_stats(w->e)->evictions,
 			(unsigned long long)w->v.st.flows_blocked, (unsigned long long)w->v.st.flows_released,
 			(unsigned long long)w->v.st.flows_qos, (unsigned long long)w->v.st.block_set_adds,
 			(unsigned long long)w->v.st.ct_updates, (unsigned long long)w->v.st.ct_errors);

@@ -8,9 +8,10 @@
  * its inbox), so each one needs the whole size.
  *
  * Worst case per queue at these sizes: a flow 208 B + its verdict state
- * 40 B, an inspection slot 1.1-1.6 KiB (netify 384 B + nDPI's flow state),
+ * 40 B, an inspection slot 0.75-1.2 KiB (netify 64 B + nDPI's flow state;
+ * DNS, HTTP and QUIC flows 320 B more for their text, half the slots at most),
  * a DNS entry 304 B. A 128 MiB box with one queue: 16,384 flows (4 MiB),
- * 2,048 inspected at once (3.2 MiB), 4,096 DNS entries (1.2 MiB).
+ * 2,048 inspected at once (2.7 MiB), 4,096 DNS entries (1.2 MiB).
  */
 #include <stdio.h>
 #include <string.h>

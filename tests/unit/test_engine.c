@@ -11,6 +11,7 @@
 
 #include "dnsbuild.h"
 #include "engine.h"
+#include "meta.h"
 #include "pktbuild.h"
 
 struct seen {
@@ -154,6 +155,73 @@ static void result_carries_packet_and_dns_answer(void **state)
 	engine_free(e);
 }
 
+/* A DNS query from client port @sport to 192.168.1.1; its flow. */
+static struct flow *dns_query(struct engine *e, uint16_t sport, uint64_t ts_us)
+{
+	struct pb b = { .len = 0 };
+	struct engine_result r;
+	struct dnsb d;
+
+	dnsb_header(&d, sport, 0, 0, 1, 0);
+	dnsb_question(&d, "www.example.org", 1);
+	pb_ipv4(&b, IPPROTO_UDP, "192.168.1.10", "192.168.1.1", (uint16_t)(8 + d.len), 0, 0);
+	pb_udp(&b, sport, 53, (uint16_t)d.len);
+	pb_bytes(&b, d.buf, d.len);
+	assert_int_equal(engine_process(e, LINK_RAW, b.buf, (uint32_t)b.len, ts_us, &r), 0);
+	assert_non_null(r.flow);
+	return r.flow;
+}
+
+/* netify's text of a flow (here DNS) comes from a bounded pool: flows past
+ * text_capacity go on being inspected without it, counted once each; a
+ * flow whose inspection ends gives its place back. */
+static void text_pool_bounded(void **state)
+{
+	struct seen s = { 0 };
+	struct engine_cfg cfg;
+	struct flow *f[40], *g;
+	struct flow_meta m;
+	struct engine *e;
+	unsigned i;
+
+	(void)state;
+	engine_cfg_defaults(&cfg);
+	cfg.flow_capacity = 256;
+	cfg.dns_cache_size = 0;
+	cfg.text_capacity = 32;
+	cfg.cb.flow_done = on_done;
+	cfg.cb.user = &s;
+	assert_non_null(e = engine_new(&cfg));
+	for (i = 0; i < 40; i++)
+		f[i] = dns_query(e, (uint16_t)(20000 + i), 1000000ULL + i);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(f[i]->state, FLOW_INSPECTING);
+		assert_int_equal(engine_flow_meta(e, f[i], &m), 0);
+		assert_true(m.is_dns);
+		assert_string_equal(m.host, "www.example.org");	/* nDPI's, not the pool's */
+		if (i < 32) {
+			assert_non_null(m.dns);
+			assert_int_equal(m.dns->qtype, 1);
+		} else {
+			assert_null(m.dns);
+		}
+	}
+	assert_int_equal(engine_stats(e)->text_full, 8);
+	dns_query(e, 20039, 2000000);		/* a refused flow again: not counted twice */
+	assert_int_equal(engine_stats(e)->text_full, 8);
+	g = dns_query(e, 20040, 2000001);	/* still full */
+	assert_int_equal(engine_flow_meta(e, g, &m), 0);
+	assert_null(m.dns);
+	assert_int_equal(engine_stats(e)->text_full, 9);
+	engine_finish(e, f[0], FLOW_END_DECIDED);	/* gives its place back */
+	g = dns_query(e, 20041, 2000002);
+	assert_int_equal(engine_flow_meta(e, g, &m), 0);
+	assert_non_null(m.dns);
+	assert_int_equal(m.dns->qtype, 1);
+	assert_int_equal(engine_stats(e)->text_full, 9);
+	engine_free(e);
+}
+
 /* Engines of two threads sharing one nDPI module (dpi_share): each names
  * its own DNS flows while the other runs; the module outlives whichever
  * engine goes first. */
@@ -228,6 +296,7 @@ int main(void)
 		cmocka_unit_test(budget_ends_inspection),
 		cmocka_unit_test(result_carries_packet_and_dns_answer),
 		cmocka_unit_test(shared_module_two_threads),
+		cmocka_unit_test(text_pool_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
