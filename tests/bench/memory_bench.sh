@@ -131,6 +131,7 @@ idle_rss() {	# netify queues: RSS (KiB) of `netify run` idle in a namespace
 		option monitor_socket '$work/mon.sock'
 		option control_socket '$work/ctl.sock'
 		option monitor_group 'root'
+		option usage_dir '$work'
 	EOT
 	ip netns add $ns 2>/dev/null || return 1
 	ip -n $ns link set lo up

@@ -48,6 +48,7 @@ for q in 0 0-3; do
 		option monitor_socket '$tmp/mon.sock'
 		option control_socket '$tmp/ctl.sock'
 		option monitor_group 'root'
+		option usage_dir '$tmp'
 	EOT
 	ip netns exec $ns "$netify" run -c "$tmp/netify.conf" --firewall-config /dev/null \
 		>"$tmp/daemon.log" 2>&1 &
