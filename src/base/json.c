@@ -1,4 +1,5 @@
 /* JSON messages written with yajl (see json.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -131,4 +132,22 @@ int json_gen_print(yajl_gen g, FILE *out)
 	yajl_gen_clear(g);
 	yajl_gen_reset(g, NULL);
 	return 0;
+}
+
+yajl_val json_gen_tree(yajl_gen g)
+{
+	const unsigned char *buf;
+	yajl_val v = NULL;
+	size_t len;
+	char *text;
+
+	if (!g)
+		return NULL;
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok && len &&
+	    (text = strndup((const char *)buf, len))) {
+		v = yajl_tree_parse(text, NULL, 0);
+		free(text);
+	}
+	yajl_gen_free(g);
+	return v;
 }

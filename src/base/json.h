@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 /* A generator that prints compact JSON; NULL on allocation failure. */
 yajl_gen json_gen_new(void);
@@ -37,5 +38,10 @@ void json_kv_mac(yajl_gen g, const char *key, const uint8_t *mac);
 /* Writes the generator's document and a newline to out, then empties the
  * generator for the next document. 0, or -1 if it holds no document. */
 int json_gen_print(yajl_gen g, FILE *out);
+
+/* The generator's document as a tree (arguments built by the generator,
+ * so values are escaped by it, not by hand); frees the generator. NULL if
+ * it holds no document or memory ran out. */
+yajl_val json_gen_tree(yajl_gen g);
 
 #endif

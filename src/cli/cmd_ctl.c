@@ -568,11 +568,6 @@ int cmd_status(int argc, char **argv)
 static yajl_val ctl_flows_args(const struct ctl_opts *o)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
-	yajl_val v = NULL;
-	size_t len;
-	char *text;
-
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
@@ -581,12 +576,7 @@ static yajl_val ctl_flows_args(const struct ctl_opts *o)
 	if (o->blocked)
 		json_kv_bool(g, "blocked", 1);
 	yajl_gen_map_close(g);
-	yajl_gen_get_buf(g, &buf, &len);
-	if ((text = strndup((const char *)buf, len)))
-		v = yajl_tree_parse(text, NULL, 0);
-	free(text);
-	yajl_gen_free(g);
-	return v;
+	return json_gen_tree(g);
 }
 
 int cmd_flows(int argc, char **argv)

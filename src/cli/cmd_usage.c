@@ -279,11 +279,6 @@ static void print_usage_reply(yajl_val r)
 static yajl_val usage_args(const struct usage_opts *o)
 {
 	yajl_gen g = json_gen_new();
-	const unsigned char *buf;
-	yajl_val v = NULL;
-	size_t len;
-	char *text;
-
 	if (!g)
 		return NULL;
 	yajl_gen_map_open(g);
@@ -295,12 +290,7 @@ static yajl_val usage_args(const struct usage_opts *o)
 	if (o->hours)
 		json_kv_bool(g, "hours", 1);
 	yajl_gen_map_close(g);
-	yajl_gen_get_buf(g, &buf, &len);
-	if ((text = strndup((const char *)buf, len)))
-		v = yajl_tree_parse(text, NULL, 0);
-	free(text);
-	yajl_gen_free(g);
-	return v;
+	return json_gen_tree(g);
 }
 
 static int usage_help(FILE *f)

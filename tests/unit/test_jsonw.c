@@ -168,6 +168,30 @@ static void cap_refuses_and_recovers(void **state)
 
 /* Whatever the bytes, the document parses and the string comes back
  * unchanged when it was valid UTF-8 with no cut. */
+/* json_gen_tree: the generator's document as a tree, values intact
+ * whatever they hold; no document, no tree. */
+static void gen_tree(void **state)
+{
+	static const char *const path[] = { "device", NULL };
+	yajl_gen g = json_gen_new();
+	yajl_val v, d;
+
+	(void)state;
+	assert_non_null(g);
+	yajl_gen_map_open(g);
+	json_kv_str(g, "device", "kid's \"phone\"\n");
+	json_kv_bool(g, "hours", 1);
+	yajl_gen_map_close(g);
+	v = json_gen_tree(g);
+	assert_non_null(v);
+	d = yajl_tree_get(v, (const char **)path, yajl_t_string);
+	assert_non_null(d);
+	assert_string_equal(YAJL_GET_STRING(d), "kid's \"phone\"\n");
+	yajl_tree_free(v);
+	assert_null(json_gen_tree(json_gen_new()));	/* empty generator */
+	assert_null(json_gen_tree(NULL));
+}
+
 static void parses_back(void **state)
 {
 	static const char s[] = "h\xc3\xa9llo \"w\"\\\n\x02";
@@ -203,6 +227,7 @@ int main(void)
 		cmocka_unit_test(nesting_and_commas),
 		cmocka_unit_test(cap_refuses_and_recovers),
 		cmocka_unit_test(parses_back),
+		cmocka_unit_test(gen_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
