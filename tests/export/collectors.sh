@@ -72,38 +72,9 @@ start_sink() {	# a TCP collector that takes the stream (tshark reads it)
 	nc_pid=$!
 	pids="$pids $nc_pid"
 }
-wait_port() {	# $1: proto (udp/tcp), $2: port
-	i=0
-	while [ $i -lt 50 ]; do
-		ss -Hln"$(echo "$1" | cut -c1)" "sport = :$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+. "$(cd "$(dirname "$0")" && pwd)/collib.sh"
 
-cat >"$tmp/prim.lst" <<EOF
-name=app_id	field_type=95	len=5	semantics=raw
-name=http_host	field_type=460	len=vlen	semantics=str
-name=rev_bytes	field_type=29305:1	len=8	semantics=u_int
-name=rev_pkts	field_type=29305:2	len=8	semantics=u_int
-name=fwd	field_type=89	len=1	semantics=u_int
-name=end_reason	field_type=136	len=1	semantics=u_int
-name=flow_id	field_type=148	len=8	semantics=u_int
-EOF
-cat >"$tmp/nfacctd.conf" <<EOF
-daemonize: false
-nfacctd_ip: 127.0.0.1
-nfacctd_port: $p_pm
-aggregate_primitives: $tmp/prim.lst
-plugins: print[p]
-aggregate[p]: src_host,dst_host,src_port,dst_port,proto,src_mac,dst_mac,timestamp_start,timestamp_end,class,app_id,http_host,rev_bytes,rev_pkts,fwd,end_reason,flow_id
-print_output[p]: json
-print_output_file[p]: $tmp/pmacct.json
-print_output_file_append[p]: true
-print_refresh_time[p]: 1
-timestamps_since_epoch: true
-EOF
+nfacctd_conf "$tmp" "$p_pm" "$tmp/pmacct.json"
 
 echo "1..9"
 start_nfcapd "$tmp/nf1"

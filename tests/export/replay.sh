@@ -57,45 +57,16 @@ for _ in range(3):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 p_nf=$1 p_pm=$2 p_dead=$3
 
-wait_port() {	# $1: port (UDP)
-	i=0
-	while [ $i -lt 50 ]; do
-		ss -Hlnu "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+. "$(cd "$(dirname "$0")" && pwd)/collib.sh"
 start_nfcapd() {	# $1: directory
 	mkdir -p "$1"
 	nfcapd -w "$1" -b 127.0.0.1 -p "$p_nf" -t 3600 >"$1.log" 2>&1 &
 	nf_pid=$!
 	pids="$pids $nf_pid"
-	wait_port "$p_nf"
+	wait_port udp "$p_nf"
 }
 
-cat >"$tmp/prim.lst" <<EOF
-name=app_id	field_type=95	len=5	semantics=raw
-name=http_host	field_type=460	len=vlen	semantics=str
-name=rev_bytes	field_type=29305:1	len=8	semantics=u_int
-name=rev_pkts	field_type=29305:2	len=8	semantics=u_int
-name=fwd	field_type=89	len=1	semantics=u_int
-name=end_reason	field_type=136	len=1	semantics=u_int
-name=flow_id	field_type=148	len=8	semantics=u_int
-EOF
-cat >"$tmp/nfacctd.conf" <<EOF
-daemonize: false
-nfacctd_ip: 127.0.0.1
-nfacctd_port: $p_pm
-aggregate_primitives: $tmp/prim.lst
-plugins: print[p]
-aggregate[p]: src_host,dst_host,src_port,dst_port,proto,src_mac,dst_mac,timestamp_start,timestamp_end,class,app_id,http_host,rev_bytes,rev_pkts,fwd,end_reason,flow_id
-print_output: json
-print_output_file[p]: $tmp/pmacct.json
-print_output_file_append[p]: true
-print_refresh_time[p]: 1
-timestamps_since_epoch: true
-EOF
+nfacctd_conf "$tmp" "$p_pm" "$tmp/pmacct.json"
 mkdir "$tmp/run"
 cat >"$tmp/netify.conf" <<EOF
 config netify 'main'
@@ -126,7 +97,7 @@ start_nfcapd "$tmp/nf1"
 nfacctd -f "$tmp/nfacctd.conf" >"$tmp/nfacctd.log" 2>&1 &
 pm_pid=$!
 pids="$pids $pm_pid"
-wait_port "$p_pm" || echo "# nfacctd slow to start"
+wait_port udp "$p_pm" || echo "# nfacctd slow to start"
 
 "$netify" apps list --json --dir "$top/policy/apps.d" >"$tmp/apps.json"
 rc=0

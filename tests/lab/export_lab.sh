@@ -43,14 +43,7 @@ net:900011:10.77.2.2
 app:900012:labblock:labcat:Lab Block
 net:900012:10.77.2.4
 EOT
-cat >"$LAB/prim.lst" <<EOF
-name=app_id	field_type=95	len=5	semantics=raw
-name=rev_bytes	field_type=29305:1	len=8	semantics=u_int
-name=rev_pkts	field_type=29305:2	len=8	semantics=u_int
-name=end_reason	field_type=136	len=1	semantics=u_int
-name=flow_id	field_type=148	len=8	semantics=u_int
-name=fwd	field_type=89	len=1	semantics=u_int
-EOF
+. "$(cd "$(dirname "$0")" && pwd)/../export/collib.sh"
 
 # one round: $1 usage on (1) or off (0), $2 client source ports base
 round() {
@@ -58,18 +51,7 @@ round() {
 	local out=$LAB/r$1 PM=$((4740 + $1))	# a port per round: nfacctd's children may linger
 	mkdir -p "$out"
 	rm -f "$LAB/ctl.sock"
-	cat >"$LAB/nfacctd.conf" <<-EOF
-	daemonize: false
-	nfacctd_ip: 127.0.0.1
-	nfacctd_port: $PM
-	aggregate_primitives: $LAB/prim.lst
-	plugins: print[p]
-	aggregate[p]: src_host,dst_host,src_port,dst_port,proto,src_mac,dst_mac,class,app_id,rev_bytes,rev_pkts,end_reason,flow_id,fwd
-	print_output[p]: json
-	print_output_file[p]: $out/pmacct.json
-	print_output_file_append[p]: true
-	print_refresh_time[p]: 1
-	EOF
+	nfacctd_conf "$LAB" "$PM" "$out/pmacct.json"
 	ip netns exec $R nfacctd -f "$LAB/nfacctd.conf" >>"$LAB/nfacctd.log" 2>&1 &
 	local PMP=$!
 	PIDS="$PIDS $PMP"
