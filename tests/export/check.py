@@ -59,13 +59,15 @@ def load_expect(path, batches):
 
 
 class Checker:
-    def __init__(self):
+    """Counts mismatches, prints the first `shown` of them."""
+    def __init__(self, shown=30):
         self.errors = 0
+        self.shown = shown
 
     def eq(self, what, got, want):
         if got != want:
             self.errors += 1
-            if self.errors <= 30:
+            if self.errors <= self.shown:
                 print(f"# {what}: got {got!r}, want {want!r}")
 
 

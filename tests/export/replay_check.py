@@ -13,10 +13,11 @@ must be right and not empty; --need=1,2: only the flows of those runs must
 all be there), each collector's records of one flow summed
 (active-timeout records carry deltas). Exit 0 when all match.
 """
-import datetime
 import json
 import subprocess
 import sys
+
+from check import Checker, ms_of_iso   # collectors.sh's checker, beside this file
 
 END = {"idle": 1, "closed": 3, "shutdown": 4, "evicted": 5}
 
@@ -95,22 +96,6 @@ def mac_ok(c, what, got, e, side):
     if want == "00:00:00:00:00:00" or got == want:
         return     # the flow message had none yet (one direction seen when named)
     c.eq(what + " (the capture's last one)", got, last_mac(e, side))
-
-
-class Checker:
-    def __init__(self):
-        self.errors = 0
-
-    def eq(self, what, got, want):
-        if got != want:
-            self.errors += 1
-            if self.errors <= 40:
-                print(f"# {what}: got {got!r}, want {want!r}")
-
-
-def ms_of_iso(s):
-    d = datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%f")
-    return int(d.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000 + 0.5)
 
 
 def merge(got, key, rec, counters, start, end, last=True):
@@ -230,7 +215,7 @@ def main():
         elif a.startswith("--need="):    # only these runs' flows must all be there
             need = {int(x) for x in a[7:].split(",")}
     want = load_flows(apps, mon)
-    c = Checker()
+    c = Checker(40)
     if not want:
         c.eq("netify's flows", 0, "some")
     {"pmacct": check_pmacct, "nfdump": check_nfdump}[kind](c, want, path, some, need)
