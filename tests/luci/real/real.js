@@ -379,24 +379,31 @@ stepTest('Rules: Add, then Dismiss, then Save stages nothing', async () => {
 	return s.length ? { fail: 'staged: ' + JSON.stringify(s) } : null;
 });
 
-stepTest('Rules: a refused time keeps the dialog open; Dismiss, Save stages nothing', async () => {
-	await openView('rules');
-	await openAddDialog();
-	await page.click('#modal_overlay .cbi-tabmenu li[data-tab="schedule"] a');
-	await page.fill('#modal_overlay input[id$=".start_time"]', '25:99');
+/* Saves the open rule dialog, which must refuse what was typed (WHAT) and
+ * stay open; then Dismiss and the page's Save must stage nothing. The
+ * problems found. */
+async function refusedThenDismissed(shotName, what) {
 	await page.click('#modal_overlay .modal .button-row .cbi-button-positive');
 	await page.waitForTimeout(500);
-	await shot('32-rules-refused-time');
+	await shot(shotName);
 	const stillOpen = await modalOpen();
 	await dismissDialog();
 	await page.click('.cbi-page-actions .cbi-button-save');
 	await settle();
 	const s = staged(await sessionId()), bad = [];
 	if (!stillOpen)
-		bad.push('the dialog closed on 25:99');
+		bad.push('the dialog closed on ' + what);
 	if (s.length)
 		bad.push('staged: ' + JSON.stringify(s));
-	return problems(bad);
+	return bad;
+}
+
+stepTest('Rules: a refused time keeps the dialog open; Dismiss, Save stages nothing', async () => {
+	await openView('rules');
+	await openAddDialog();
+	await page.click('#modal_overlay .cbi-tabmenu li[data-tab="schedule"] a');
+	await page.fill('#modal_overlay input[id$=".start_time"]', '25:99');
+	return problems(await refusedThenDismissed('32-rules-refused-time', '25:99'));
 });
 
 stepTest(`Rules: add "${RULE}" (WhatsApp, kids-phone, Mon-Fri 18:00-07:00) by clicking and typing`, async () => {
@@ -604,19 +611,7 @@ stepTest('Rules: a daily limit that would allow is refused; Dismiss, Save stages
 	await page.selectOption(`${m} select[id$=".action"]`, 'allow');
 	await page.click(`${m} .cbi-tabmenu li[data-tab="limit"] a`);
 	await page.fill(`${m} input[id$=".time_limit"]`, '30m');
-	await page.click(`${m} .button-row .cbi-button-positive`);
-	await page.waitForTimeout(500);
-	await shot('60-rules-limit-allow-refused');
-	const stillOpen = await modalOpen();
-	await dismissDialog();
-	await page.click('.cbi-page-actions .cbi-button-save');
-	await settle();
-	const s = staged(await sessionId()), bad = [];
-	if (!stillOpen)
-		bad.push('the dialog closed on allow with a limit');
-	if (s.length)
-		bad.push('staged: ' + JSON.stringify(s));
-	return problems(bad);
+	return problems(await refusedThenDismissed('60-rules-limit-allow-refused', 'allow with a limit'));
 });
 
 stepTest(`Rules: add "${LIMIT}" for the capture's phone (30m and 500M a day) by clicking and typing`, async () => {
