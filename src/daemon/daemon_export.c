@@ -82,6 +82,7 @@ static struct {
 	struct evring *notes;
 	struct xconn *conns;
 	uint32_t *bucket, mask, cap, free_head, n_used;
+	uint64_t seed;		/* of the tuple hash */
 	uint64_t last_sweep_ms;
 	void (*usage_decided)(void *ctx, const struct flow *f, const struct flowstate *fs,
 			      const struct policy_input *in, time_t now);
@@ -247,33 +248,11 @@ void daemon_export_tick(struct worker *w, uint64_t now_ms)
 
 /* ---- inline: conntrack's readings ------------------------------------ */
 
-static uint32_t tuple_hash(const struct ct_tuple *t)
-{
-	uint32_t h = 2166136261u;
-	const uint8_t *p[2] = { t->src, t->dst };
-
-	for (int k = 0; k < 2; k++)
-		for (int j = 0; j < (t->family == 4 ? 4 : 16); j++)
-			h = (h ^ p[k][j]) * 16777619u;
-	h = (h ^ t->proto) * 16777619u;
-	h = (h ^ t->sport) * 16777619u;
-	h = (h ^ t->dport) * 16777619u;
-	return h ^ (h >> 15);
-}
-
-static bool tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b)
-{
-	size_t n = a->family == 4 ? 4 : 16;
-
-	return a->family == b->family && a->proto == b->proto && a->sport == b->sport &&
-	       a->dport == b->dport && !memcmp(a->src, b->src, n) && !memcmp(a->dst, b->dst, n);
-}
-
 static uint32_t *conn_slot(const struct ct_tuple *t)
 {
-	uint32_t *p = &xp.bucket[tuple_hash(t) & xp.mask];
+	uint32_t *p = &xp.bucket[ct_tuple_hash(t, xp.seed) & xp.mask];
 
-	while (*p != XCONN_NONE && !tuple_eq(&xp.conns[*p].t, t))
+	while (*p != XCONN_NONE && !ct_tuple_eq(&xp.conns[*p].t, t))
 		p = &xp.conns[*p].next;
 	return p;
 }
@@ -346,15 +325,6 @@ static void sweep(uint64_t now_ms)
 			}
 }
 
-static void ct_tuple_reverse(const struct ct_tuple *in, struct ct_tuple *out)
-{
-	*out = *in;
-	memcpy(out->src, in->dst, 16);
-	memcpy(out->dst, in->src, 16);
-	out->sport = in->dport;
-	out->dport = in->sport;
-}
-
 /* The conntrack reader's thread: a connection ended (destroy event) or
  * was read while it runs (minute dump of released connections). */
 static void on_ct(void *ctx, const struct ctacct_rec *cr)
@@ -374,7 +344,7 @@ static void on_ct(void *ctx, const struct ctacct_rec *cr)
 		return;
 	slot = conn_slot(&cr->orig);
 	if (*slot == XCONN_NONE && cr->has_reply) {	/* DNAT: netify saw the reply's addresses */
-		ct_tuple_reverse(&cr->reply, &back);
+		ct_tuple_reverse(&back, &cr->reply);
 		slot = conn_slot(&back);
 	}
 	c = *slot != XCONN_NONE ? &xp.conns[*slot] : NULL;
@@ -456,6 +426,7 @@ static int conns_init(uint32_t cap)
 		return -1;
 	xp.cap = cap;
 	xp.mask = nb - 1;
+	xp.seed = util_random64();
 	memset(xp.bucket, 0xff, nb * sizeof(*xp.bucket));
 	for (uint32_t i = 0; i < cap; i++)
 		xp.conns[i].next = i + 1 < cap ? i + 1 : XCONN_NONE;

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "ct.h"
+#include "util.h"
 
 #define CT_BUF 8192
 
@@ -306,4 +307,44 @@ int ct_delete(struct ct *c, const struct ct_tuple *t)
 int ct_get(struct ct *c, const struct ct_tuple *t, struct ct_info *info)
 {
 	return ct_request(c, build_get, t, 0, 0, info);
+}
+
+/* ---- tuples as keys ---- */
+
+uint32_t ct_tuple_hash(const struct ct_tuple *t, uint64_t seed)
+{
+	struct {
+		uint8_t family, proto;
+		uint16_t sport, dport;
+		uint8_t src[16], dst[16];
+	} k;
+	size_t alen = t->family == 4 ? 4 : 16;
+
+	memset(&k, 0, sizeof(k));	/* padding and unused address bytes too */
+	k.family = (uint8_t)t->family;
+	k.proto = t->proto;
+	k.sport = t->sport;
+	k.dport = t->dport;
+	memcpy(k.src, t->src, alen);
+	memcpy(k.dst, t->dst, alen);
+	return (uint32_t)util_hash(&k, sizeof(k), seed);
+}
+
+bool ct_tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b)
+{
+	size_t alen = a->family == 4 ? 4 : 16;
+
+	return a->family == b->family && a->proto == b->proto && a->sport == b->sport &&
+	       a->dport == b->dport && !memcmp(a->src, b->src, alen) && !memcmp(a->dst, b->dst, alen);
+}
+
+void ct_tuple_reverse(struct ct_tuple *out, const struct ct_tuple *t)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = t->family;
+	out->proto = t->proto;
+	memcpy(out->src, t->dst, sizeof(out->src));
+	memcpy(out->dst, t->src, sizeof(out->dst));
+	out->sport = t->dport;
+	out->dport = t->sport;
 }

@@ -9,6 +9,7 @@
 #ifndef NETIFY_CT_H
 #define NETIFY_CT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,12 @@ struct ct_tuple {
 	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
 	uint16_t sport, dport;	/* host order */
 };
+
+/* Tuples as keys: a hash of the bytes that matter (seeded: a LAN client
+ * chooses its ports), equality, and the tuple of the other direction. */
+uint32_t ct_tuple_hash(const struct ct_tuple *t, uint64_t seed);
+bool ct_tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b);
+void ct_tuple_reverse(struct ct_tuple *out, const struct ct_tuple *t);
 
 struct ct_info {
 	uint32_t mark;

@@ -23,51 +23,9 @@ struct conntab {
 	int full_logged, untracked_logged;
 };
 
-/* The tuple's bytes that matter, in a fixed layout, for hashing. */
-struct tkey {
-	uint8_t family, proto;
-	uint16_t sport, dport;
-	uint8_t src[16], dst[16];
-};
-
-static void tkey_of(struct tkey *k, const struct ct_tuple *t)
-{
-	size_t alen = t->family == 4 ? 4 : 16;
-
-	memset(k, 0, sizeof(*k));
-	k->family = (uint8_t)t->family;
-	k->proto = t->proto;
-	k->sport = t->sport;
-	k->dport = t->dport;
-	memcpy(k->src, t->src, alen);
-	memcpy(k->dst, t->dst, alen);
-}
-
 static uint32_t bucket_of(const struct conntab *tab, const struct ct_tuple *t)
 {
-	struct tkey k;
-
-	tkey_of(&k, t);
-	return (uint32_t)util_hash(&k, sizeof(k), tab->seed) & tab->mask;
-}
-
-static bool tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b)
-{
-	size_t alen = a->family == 4 ? 4 : 16;
-
-	return a->family == b->family && a->proto == b->proto && a->sport == b->sport &&
-	       a->dport == b->dport && !memcmp(a->src, b->src, alen) && !memcmp(a->dst, b->dst, alen);
-}
-
-static void tuple_reverse(struct ct_tuple *out, const struct ct_tuple *t)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = t->family;
-	out->proto = t->proto;
-	memcpy(out->src, t->dst, sizeof(out->src));
-	memcpy(out->dst, t->src, sizeof(out->dst));
-	out->sport = t->dport;
-	out->dport = t->sport;
+	return ct_tuple_hash(t, tab->seed) & tab->mask;
 }
 
 struct conntab *conntab_new(uint32_t capacity, uint64_t seed)
@@ -180,7 +138,7 @@ enum conntab_note_result conntab_note(struct conntab *tab, const struct usage_fl
 	tab->st.notes++;
 	for (i = tab->buckets[bucket_of(tab, &f->tuple)]; i != CONN_NONE; i = tab->c[i].next) {
 		c = &tab->c[i];
-		if (!tuple_eq(&c->t, &f->tuple))
+		if (!ct_tuple_eq(&c->t, &f->tuple))
 			continue;
 		if (c->flow_id == f->flow_id && !(c->flags & CONN_UNMAPPED)) {
 			conn_map(c, f);
@@ -222,7 +180,7 @@ static struct conn *conn_find(struct conntab *tab, const struct ct_tuple *t, uin
 
 	for (i = tab->buckets[bucket_of(tab, t)]; i != CONN_NONE; i = tab->c[i].next) {
 		c = &tab->c[i];
-		if (!tuple_eq(&c->t, t))
+		if (!ct_tuple_eq(&c->t, t))
 			continue;
 		if (c->flags & CONN_BOUND) {
 			if (c->ct_id == id)
@@ -260,7 +218,7 @@ int conntab_reading(struct conntab *tab, const struct ctacct_rec *r, uint32_t no
 	tab->st.readings++;
 	c = conn_find(tab, &r->orig, r->id, false);
 	if (!c && r->has_reply) {
-		tuple_reverse(&rev, &r->reply);
+		ct_tuple_reverse(&rev, &r->reply);
 		c = conn_find(tab, &rev, r->id, true);
 	}
 	if (!c && r->kind == CTACCT_DESTROY) {
@@ -384,7 +342,7 @@ int conntab_restore(struct conntab *tab, const struct conn *saved)
 	if ((saved->t.family != 4 && saved->t.family != 6) || saved->n_limits > USAGE_FLOW_LIMITS)
 		return -1;
 	for (uint32_t i = tab->buckets[bucket_of(tab, &saved->t)]; i != CONN_NONE; i = tab->c[i].next)
-		if (tuple_eq(&tab->c[i].t, &saved->t) && tab->c[i].flow_id == saved->flow_id &&
+		if (ct_tuple_eq(&tab->c[i].t, &saved->t) && tab->c[i].flow_id == saved->flow_id &&
 		    tab->c[i].ct_id == saved->ct_id)
 			return 0;	/* restored already */
 	if (!(c = conn_alloc(tab, &saved->t))) {

@@ -217,6 +217,35 @@ static void test_parse_info_huge_length(void **state)
 	assert_int_equal(ct_parse_info(buf, len, &info), 0);
 }
 
+/* Tuples as keys (conntab, the exporter): bytes past an IPv4 address do
+ * not count, the seed does, and reversing twice gives the tuple back. */
+static void test_tuple_keys(void **state)
+{
+	struct ct_tuple a, b, r, rr;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.family = 4;
+	a.proto = IPPROTO_TCP;
+	memcpy(a.src, "\x0a\x00\x00\x02", 4);
+	memcpy(a.dst, "\x0a\x00\x01\x02", 4);
+	a.sport = 40000;
+	a.dport = 443;
+	b = a;
+	memset(b.src + 4, 0xaa, 12);	/* left over from an IPv6 tuple */
+	assert_true(ct_tuple_eq(&a, &b));
+	assert_int_equal(ct_tuple_hash(&a, 7), ct_tuple_hash(&b, 7));
+	assert_int_not_equal(ct_tuple_hash(&a, 7), ct_tuple_hash(&a, 8));
+	b.sport++;
+	assert_false(ct_tuple_eq(&a, &b));
+	ct_tuple_reverse(&r, &a);
+	assert_false(ct_tuple_eq(&a, &r));
+	assert_int_equal(r.sport, 443);
+	assert_memory_equal(r.src, a.dst, 4);
+	ct_tuple_reverse(&rr, &r);
+	assert_true(ct_tuple_eq(&a, &rr));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_parse_info),
 		cmocka_unit_test(test_parse_info_huge_length),
+		cmocka_unit_test(test_tuple_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
