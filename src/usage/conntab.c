@@ -13,7 +13,7 @@
 
 struct conntab {
 	struct conn *c;
-	uint32_t *buckets;
+	uint32_t *buckets;	/* chain head index + 1, 0 empty: calloc'ed, untouched until used */
 	uint32_t mask, cap, count;
 	uint32_t free_head, high;
 	uint32_t round;
@@ -26,6 +26,12 @@ struct conntab {
 static uint32_t bucket_of(const struct conntab *tab, const struct ct_tuple *t)
 {
 	return ct_tuple_hash(t, tab->seed) & tab->mask;
+}
+
+/* The first index of t's chain, CONN_NONE when empty (0 - 1 wraps to it). */
+static uint32_t chain_of(const struct conntab *tab, const struct ct_tuple *t)
+{
+	return tab->buckets[bucket_of(tab, t)] - 1;
 }
 
 struct conntab *conntab_new(uint32_t capacity, uint64_t seed)
@@ -45,9 +51,8 @@ struct conntab *conntab_new(uint32_t capacity, uint64_t seed)
 	tab->cap = capacity;
 	if (!(tab->c = calloc(capacity, sizeof(*tab->c))))
 		goto out_free_tab;
-	if (!(tab->buckets = malloc((size_t)n * sizeof(*tab->buckets))))
+	if (!(tab->buckets = calloc(n, sizeof(*tab->buckets))))
 		goto out_free_conns;
-	memset(tab->buckets, 0xff, (size_t)n * sizeof(*tab->buckets));
 	tab->free_head = CONN_NONE;
 	tab->seed = seed ? seed : util_random64();
 	tab->round = 1;
@@ -93,21 +98,25 @@ static struct conn *conn_alloc(struct conntab *tab, const struct ct_tuple *t)
 	c->t = *t;
 	c->flags = CONN_USED;
 	b = bucket_of(tab, t);
-	c->next = tab->buckets[b];
-	tab->buckets[b] = i;
+	c->next = tab->buckets[b] - 1;
+	tab->buckets[b] = i + 1;
 	tab->count++;
 	return c;
 }
 
 static void conn_remove(struct conntab *tab, struct conn *c)
 {
-	uint32_t i = (uint32_t)(c - tab->c);
-	uint32_t *p = &tab->buckets[bucket_of(tab, &c->t)];
+	uint32_t i = (uint32_t)(c - tab->c), b = bucket_of(tab, &c->t), j;
 
-	while (*p != CONN_NONE && *p != i)
-		p = &tab->c[*p].next;
-	if (*p == i)
-		*p = c->next;
+	if (tab->buckets[b] == i + 1) {
+		tab->buckets[b] = c->next + 1;		/* CONN_NONE + 1 == 0 */
+	} else {
+		for (j = tab->buckets[b] - 1; j != CONN_NONE; j = tab->c[j].next)
+			if (tab->c[j].next == i) {
+				tab->c[j].next = c->next;
+				break;
+			}
+	}
 	c->flags = 0;
 	c->next = tab->free_head;
 	tab->free_head = i;
@@ -136,7 +145,7 @@ enum conntab_note_result conntab_note(struct conntab *tab, const struct usage_fl
 	uint32_t i;
 
 	tab->st.notes++;
-	for (i = tab->buckets[bucket_of(tab, &f->tuple)]; i != CONN_NONE; i = tab->c[i].next) {
+	for (i = chain_of(tab, &f->tuple); i != CONN_NONE; i = tab->c[i].next) {
 		c = &tab->c[i];
 		if (!ct_tuple_eq(&c->t, &f->tuple))
 			continue;
@@ -178,7 +187,7 @@ static struct conn *conn_find(struct conntab *tab, const struct ct_tuple *t, uin
 	struct conn *unbound = NULL, *c;
 	uint32_t i;
 
-	for (i = tab->buckets[bucket_of(tab, t)]; i != CONN_NONE; i = tab->c[i].next) {
+	for (i = chain_of(tab, t); i != CONN_NONE; i = tab->c[i].next) {
 		c = &tab->c[i];
 		if (!ct_tuple_eq(&c->t, t))
 			continue;
@@ -341,7 +350,7 @@ int conntab_restore(struct conntab *tab, const struct conn *saved)
 
 	if ((saved->t.family != 4 && saved->t.family != 6) || saved->n_limits > USAGE_FLOW_LIMITS)
 		return -1;
-	for (uint32_t i = tab->buckets[bucket_of(tab, &saved->t)]; i != CONN_NONE; i = tab->c[i].next)
+	for (uint32_t i = chain_of(tab, &saved->t); i != CONN_NONE; i = tab->c[i].next)
 		if (ct_tuple_eq(&tab->c[i].t, &saved->t) && tab->c[i].flow_id == saved->flow_id &&
 		    tab->c[i].ct_id == saved->ct_id)
 			return 0;	/* restored already */
