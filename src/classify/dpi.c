@@ -23,21 +23,33 @@
 #include "dpi.h"
 #include "log.h"
 
-#define POOL_CHUNK 64	/* flow states allocated at once when the pool is empty */
+#define POOL_CHUNK 64	/* elements allocated at once when a pool is empty */
 
-#define DPI_ALIGN 16	/* of each flow state, as declared below */
+#define DPI_ALIGN 16	/* of every pool element */
 
+/* A flow under inspection: netify's part, and nDPI's flow state, taken
+ * from a second pool when nDPI is first given a packet (a TCP connection
+ * picked up mid-stream can send bare ACKs for a long time: until its
+ * first payload it costs this head alone, not nDPI's 0.7-1.2 KiB). */
 struct dpi_flow {
-	struct dpi_flow *next_free;
+	struct ndpi_flow_struct *nf;	/* NULL until dpi_process() */
 	struct meta_extra extra;
-	uint64_t ndpi[] __attribute__((aligned(DPI_ALIGN)));	/* struct ndpi_flow_struct */
 };
 
 /* malloc() guarantees 8 bytes on 32-bit targets, not 16: chunks come from
- * posix_memalign() so that mem[] and every flow state in it are aligned. */
+ * posix_memalign() so that mem[] and every element in it are aligned. */
 struct dpi_chunk {
 	struct dpi_chunk *next;
 	uint8_t mem[] __attribute__((aligned(DPI_ALIGN)));
+};
+
+/* Fixed-size elements in chunks, reused through a free list kept in the
+ * free elements' first bytes. */
+struct dpi_pool {
+	struct dpi_chunk *chunks;
+	void *free_list;
+	size_t size;		/* of an element, a multiple of DPI_ALIGN */
+	uint64_t count;		/* elements allocated */
 };
 
 /* A detection module, shared by the struct dpi of several workers when the
@@ -55,9 +67,8 @@ struct dpi_module {
 struct dpi {
 	struct ndpi_detection_module_struct *mod;	/* == m->mod */
 	struct dpi_module *m;
-	struct dpi_flow *free_list;
-	struct dpi_chunk *chunks;
-	size_t flow_size;	/* sizeof(struct dpi_flow) + nDPI's flow */
+	struct dpi_pool heads;	/* struct dpi_flow */
+	struct dpi_pool states;	/* struct ndpi_flow_struct */
 	uint32_t max_flows, in_use;
 	struct dpi_stats stats;
 	int full_logged, nomem_logged;
@@ -184,7 +195,56 @@ static unsigned compat_num_protocols(struct ndpi_detection_module_struct *mod)
 
 static struct ndpi_flow_struct *ndpi_of(const struct dpi_flow *df)
 {
-	return (struct ndpi_flow_struct *)(uintptr_t)df->ndpi;
+	return df->nf;
+}
+
+static void pool_init(struct dpi_pool *p, size_t size)
+{
+	memset(p, 0, sizeof(*p));
+	p->size = (size + DPI_ALIGN - 1) & ~(size_t)(DPI_ALIGN - 1);
+}
+
+static void pool_fini(struct dpi_pool *p)
+{
+	struct dpi_chunk *c, *next;
+
+	for (c = p->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	p->chunks = NULL;
+	p->free_list = NULL;
+}
+
+/* A zeroed element; NULL when the pool cannot grow. */
+static void *pool_get(struct dpi_pool *p)
+{
+	struct dpi_chunk *c;
+	void *e;
+	unsigned i;
+
+	if (!p->free_list) {
+		if (posix_memalign((void **)&c, DPI_ALIGN, sizeof(*c) + p->size * POOL_CHUNK))
+			return NULL;
+		c->next = p->chunks;
+		p->chunks = c;
+		for (i = 0; i < POOL_CHUNK; i++) {
+			e = c->mem + i * p->size;
+			*(void **)e = p->free_list;
+			p->free_list = e;
+		}
+		p->count += POOL_CHUNK;
+	}
+	e = p->free_list;
+	p->free_list = *(void **)e;
+	memset(e, 0, p->size);
+	return e;
+}
+
+static void pool_put(struct dpi_pool *p, void *e)
+{
+	*(void **)e = p->free_list;
+	p->free_list = e;
 }
 
 static struct dpi_module *module_new(void)
@@ -238,43 +298,28 @@ struct dpi *dpi_new(uint32_t max_flows, struct dpi *share)
 		return NULL;
 	}
 	d->mod = d->m->mod;
-	d->flow_size = (sizeof(struct dpi_flow) + ndpi_detection_get_sizeof_ndpi_flow_struct() +
-			DPI_ALIGN - 1) & ~(size_t)(DPI_ALIGN - 1);
+	pool_init(&d->heads, sizeof(struct dpi_flow));
+	pool_init(&d->states, ndpi_detection_get_sizeof_ndpi_flow_struct());
 	d->max_flows = max_flows;
 	return d;
 }
 
 void dpi_free(struct dpi *d)
 {
-	struct dpi_chunk *c, *next;
-
 	if (!d)
 		return;
-	for (c = d->chunks; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	pool_fini(&d->heads);
+	pool_fini(&d->states);
 	module_put(d->m);
 	free(d);
 }
 
-static int pool_grow(struct dpi *d)
+static void log_nomem(struct dpi *d)
 {
-	struct dpi_chunk *c;
-	unsigned i;
-
-	if (posix_memalign((void **)&c, DPI_ALIGN, sizeof(*c) + d->flow_size * POOL_CHUNK))
-		return -1;
-	c->next = d->chunks;
-	d->chunks = c;
-	for (i = 0; i < POOL_CHUNK; i++) {
-		struct dpi_flow *df = (struct dpi_flow *)(c->mem + i * d->flow_size);
-
-		df->next_free = d->free_list;
-		d->free_list = df;
-	}
-	d->stats.flows_pool += POOL_CHUNK;
-	return 0;
+	d->stats.flows_nomem++;
+	log_once(&d->nomem_logged, LOG_ERR,
+		 "out of memory for inspection states (%u in use): new flows are not inspected",
+		 d->in_use);
 }
 
 struct dpi_flow *dpi_flow_new(struct dpi *d)
@@ -288,29 +333,31 @@ struct dpi_flow *dpi_flow_new(struct dpi *d)
 			 d->max_flows);
 		return NULL;
 	}
-	if (!d->free_list && pool_grow(d)) {
-		d->stats.flows_nomem++;
-		log_once(&d->nomem_logged, LOG_ERR,
-			 "out of memory for inspection states (%u in use): new flows are not inspected",
-			 d->in_use);
+	if (!(df = pool_get(&d->heads))) {
+		log_nomem(d);
 		return NULL;
 	}
-	df = d->free_list;
-	d->free_list = df->next_free;
-	memset(df, 0, d->flow_size);
+	d->stats.flows_pool = d->heads.count;
 	d->in_use++;
 	d->stats.flows_alloc++;
 	return df;
+}
+
+bool dpi_flow_fed(const struct dpi_flow *df)
+{
+	return df->nf != NULL;
 }
 
 void dpi_flow_release(struct dpi *d, struct dpi_flow *df)
 {
 	if (!df)
 		return;
-	/* Frees the strings nDPI allocated for this flow, not the flow. */
-	ndpi_free_flow_data(ndpi_of(df));
-	df->next_free = d->free_list;
-	d->free_list = df;
+	if (df->nf) {
+		/* the strings nDPI allocated for this flow, not the flow */
+		ndpi_free_flow_data(df->nf);
+		pool_put(&d->states, df->nf);
+	}
+	pool_put(&d->heads, df);
 	d->in_use--;
 }
 
@@ -343,6 +390,12 @@ void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64
 	ndpi_protocol proto;
 	int done;
 
+	if (!df->nf && !(df->nf = pool_get(&d->states))) {
+		log_nomem(d);
+		memset(r, 0, sizeof(*r));
+		r->nomem = 1;
+		return;
+	}
 	module_lock(d->m);
 	proto = compat_process(d->mod, ndpi_of(df), p, ts_ms);
 	memset(r, 0, sizeof(*r));
@@ -358,13 +411,15 @@ void dpi_giveup(struct dpi *d, struct dpi_flow *df, struct dpi_result *r)
 	uint8_t guessed = 0;
 	ndpi_protocol proto;
 
+	memset(r, 0, sizeof(*r));
+	r->complete = 1;
+	if (!f)
+		return;		/* nDPI never saw the flow: nothing to guess from */
 	/* A protocol already found stands; giveup() only fills in the rest. */
 	module_lock(d->m);
 	proto = compat_giveup(d->mod, f, &guessed);
 	module_unlock(d->m);
-	memset(r, 0, sizeof(*r));
 	fill_result(r, proto);
-	r->complete = 1;
 	r->guessed = guessed ? 1 : 0;
 }
 
@@ -445,6 +500,8 @@ void dpi_meta(const struct dpi_flow *df, const struct dpi_result *r, struct flow
 	const struct ndpi_flow_struct *f = ndpi_of(df);
 
 	memset(m, 0, sizeof(*m));
+	if (!f)
+		return;		/* nDPI never saw the flow */
 	m->host = nz(f->host_server_name);
 	if (!m->host && df->extra.text == META_TEXT_QUIC)	/* a ClientHello nDPI could not reassemble */
 		m->host = nz(df->extra.t->quic.sni);
@@ -525,6 +582,11 @@ int dpi_proto_quic_id(void)
 int dpi_proto_is_quic(uint16_t id)
 {
 	return id == NDPI_PROTOCOL_QUIC;
+}
+
+int dpi_proto_is_tls(uint16_t id)
+{
+	return id == NDPI_PROTOCOL_TLS;
 }
 
 int dpi_proto_is_infrastructure(uint16_t id)

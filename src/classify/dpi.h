@@ -26,6 +26,7 @@ struct dpi_result {
 	uint8_t detected:1;	/* nDPI named a protocol */
 	uint8_t complete:1;	/* ... and has nothing more to collect */
 	uint8_t guessed:1;	/* from giveup(): by port or address */
+	uint8_t nomem:1;	/* dpi_process(): no memory for nDPI's state */
 };
 
 struct dpi_stats {
@@ -44,6 +45,9 @@ void dpi_free(struct dpi *d);
  * the pool cannot grow (both counted in dpi_stats and logged once). */
 struct dpi_flow *dpi_flow_new(struct dpi *d);
 void dpi_flow_release(struct dpi *d, struct dpi_flow *df);
+/* Whether nDPI has been given a packet of df (its state is taken from a
+ * second pool then: a flow nDPI is not shown yet costs the head alone). */
+bool dpi_flow_fed(const struct dpi_flow *df);
 struct meta_extra *dpi_flow_extra(struct dpi_flow *df);
 
 /* Feeds one packet (p->l3, p->l3_len) seen at ts_ms. */
@@ -71,6 +75,7 @@ int dpi_proto_names_server(uint16_t id);
 
 int dpi_proto_is_quic(uint16_t id);
 int dpi_proto_quic_id(void);
+int dpi_proto_is_tls(uint16_t id);
 
 /* Network plumbing (DNS, NTP, ICMP, DHCP, ...): a flow of these to some
  * vendor's address says nothing about which application runs. */
