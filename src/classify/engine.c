@@ -527,12 +527,54 @@ static void insp_touch(struct engine *e, struct meta_extra *x, uint64_t now_ms)
 		x->last_ms = now_ms;
 }
 
+/* Shows nDPI a bare ACK from f's initiator, built from the flow key: what
+ * its guess by port and address needs when a connection picked up
+ * mid-stream ends before any payload (inspect() kept its bare ACKs from
+ * nDPI, so its state was never taken). */
+static void feed_header(struct engine *e, struct flow *f)
+{
+	uint8_t buf[60] = { 0 }, *tcp, s = f->init_side, o = (uint8_t)!s;
+	struct dpi_result r;
+	struct pkt p;
+	size_t alen = f->key.family == 4 ? 4 : 16;
+
+	memset(&p, 0, sizeof(p));
+	if (f->key.family == 4) {
+		buf[0] = 0x45, buf[3] = 40, buf[8] = 64, buf[9] = IPPROTO_TCP;
+		memcpy(buf + 12, f->key.addr[s], alen);
+		memcpy(buf + 16, f->key.addr[o], alen);
+		tcp = buf + 20;
+	} else {
+		buf[0] = 0x60, buf[5] = 20, buf[6] = IPPROTO_TCP, buf[7] = 64;
+		memcpy(buf + 8, f->key.addr[s], alen);
+		memcpy(buf + 24, f->key.addr[o], alen);
+		tcp = buf + 40;
+	}
+	tcp[0] = (uint8_t)(f->key.port[s] >> 8), tcp[1] = (uint8_t)f->key.port[s];
+	tcp[2] = (uint8_t)(f->key.port[o] >> 8), tcp[3] = (uint8_t)f->key.port[o];
+	tcp[12] = 5 << 4, tcp[13] = TH_ACK, tcp[14] = 0xff;
+	p.l3 = buf;
+	p.l3_len = (uint32_t)(tcp + 20 - buf);
+	p.ip_len = p.l3_len;
+	p.payload = tcp + 20;
+	p.family = f->key.family;
+	p.l4proto = IPPROTO_TCP;
+	p.tcp_flags = TH_ACK;
+	p.sport = f->key.port[s];
+	p.dport = f->key.port[o];
+	memcpy(p.src, f->key.addr[s], alen);
+	memcpy(p.dst, f->key.addr[o], alen);
+	dpi_process(e->dpi, f->dpi, &p, f->last_seen, &r);
+}
+
 static void inspection_end(struct engine *e, struct flow *f, enum flow_end why)
 {
 	struct dpi_result r;
 	struct flow_meta m;
 
 	if (why != FLOW_END_CLASSIFIED && why != FLOW_END_OVERLOAD && f->dpi) {
+		if (!dpi_flow_fed(f->dpi) && f->key.proto == IPPROTO_TCP)
+			feed_header(e, f);
 		dpi_giveup(e->dpi, f->dpi, &r);
 		f->proto_master = r.master;
 		f->proto_app = r.app;
@@ -658,6 +700,53 @@ static void learn_dns(struct engine *e, struct engine_result *res, uint64_t now_
 		dnscache_learn(e->dns, res->dns, res->dns_len, now_ms / 1000);
 }
 
+/* What a flow's TCP segments showed of TLS (meta_extra.tls_seen), per key
+ * side: the first packet seen may be the server's. */
+enum tls_seen {
+	TLS_SEEN_HELLO0 = 1,	/* a handshake record from key side 0 */
+	TLS_SEEN_HELLO1 = 2,
+	TLS_SEEN_DATA0 = 4,	/* an application data record from key side 0 */
+	TLS_SEEN_DATA1 = 8,
+};
+
+/* Whether this segment shows that f's TLS handshake is over, so nothing
+ * more is in clear: application data after handshake records from both
+ * sides (TLS 1.2: after the certificate and both Finished; TLS 1.3: the
+ * server's encrypted flight right after its ServerHello; a client's early
+ * data right after its hello does not count, the server's hello is still
+ * to come). With no handshake seen at all (a connection picked up
+ * mid-stream): application data on a flow nDPI found to be TLS, or from
+ * both sides of one it has not named. The records of a segment are walked
+ * from its start; a segment starting inside a record tells nothing. */
+static int tls_handshake_over(struct flow *f, const struct pkt *p, uint8_t side)
+{
+	const uint8_t hellos = TLS_SEEN_HELLO0 | TLS_SEEN_HELLO1, data = TLS_SEEN_DATA0 | TLS_SEEN_DATA1;
+	struct meta_extra *x = dpi_flow_extra(f->dpi);
+	const uint8_t *b = p->payload;
+	uint32_t off = 0, len;
+	int app = 0;
+
+	if (p->l4proto != IPPROTO_TCP || (f->proto_master && !dpi_proto_is_tls(f->proto_master)))
+		return 0;
+	while (p->payload_len - off >= 5 && b[off + 1] == 3 && b[off + 2] <= 4 &&
+	       b[off] >= 20 && b[off] <= 24) {
+		if (b[off] == 22)
+			x->tls_seen |= side ? TLS_SEEN_HELLO1 : TLS_SEEN_HELLO0;
+		else if (b[off] == 23)
+			app = 1;
+		len = (uint32_t)b[off + 3] << 8 | b[off + 4];
+		if (len > p->payload_len - off - 5)
+			break;		/* goes on in the next segment */
+		off += 5 + len;
+	}
+	if (!app)
+		return 0;
+	x->tls_seen |= side ? TLS_SEEN_DATA1 : TLS_SEEN_DATA0;
+	if (x->tls_seen & hellos)
+		return f->proto_master && (x->tls_seen & hellos) == hellos;
+	return f->proto_master || (x->tls_seen & data) == data;
+}
+
 static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8_t side,
 		    uint64_t now_ms, struct engine_result *res)
 {
@@ -669,7 +758,20 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 		engine_dns_meta(e, f->dpi, p);
 	else if (p->payload_len && f->packets[f->init_side] <= 8)
 		engine_http_meta(e, f->dpi, p);
-	dpi_process(e->dpi, f->dpi, p, now_ms, &r);
+	if (dpi_flow_fed(f->dpi) || p->l4proto != IPPROTO_TCP || p->payload_len ||
+	    (p->tcp_flags & TH_SYN)) {
+		dpi_process(e->dpi, f->dpi, p, now_ms, &r);
+		if (r.nomem) {
+			e->stats.dpi_alloc_fail++;
+			inspection_end(e, f, FLOW_END_OVERLOAD);
+			res->done_now = true;
+			return;
+		}
+	} else {
+		/* a TCP connection picked up mid-stream, no payload yet:
+		 * nothing for nDPI, which is shown its first payload */
+		memset(&r, 0, sizeof(r));
+	}
 	e->stats.inspected++;
 	f->detection_packets++;
 	if ((r.detected && (r.master != f->proto_master || r.app != f->proto_app)) ||
@@ -690,6 +792,14 @@ static void inspect(struct engine *e, struct flow *f, const struct pkt *p, uint8
 		res->done_now = true;
 	} else if (r.complete && !more) {
 		inspection_end(e, f, FLOW_END_CLASSIFIED);
+		res->done_now = true;
+	} else if (tls_handshake_over(f, p, side)) {
+		inspection_end(e, f, FLOW_END_ENCRYPTED);
+		res->done_now = true;
+	} else if (p->l4proto == IPPROTO_TCP && f->fin_seen0 && f->fin_seen1) {
+		/* both sides said they have no more to send (a reset is not
+		 * enough: what the other side had in flight still comes) */
+		inspection_end(e, f, FLOW_END_CLOSED);
 		res->done_now = true;
 	} else if (e->cfg.packet_budget && f->detection_packets >= e->cfg.packet_budget) {
 		inspection_end(e, f, FLOW_END_BUDGET);

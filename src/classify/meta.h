@@ -63,6 +63,7 @@ struct meta_extra {
 	union meta_text_buf *t;		/* set with text (engine's pool) */
 	uint8_t quic_state;		/* engine's: none, reading, done, gave up */
 	uint8_t text;			/* enum meta_text: which member of *t is set */
+	uint8_t tls_seen;		/* engine's: enum tls_seen bits */
 };
 
 struct flow_meta {

@@ -380,6 +380,7 @@ const char *flow_end_name(enum flow_end e)
 		[FLOW_END_EOF] = "end_of_capture",
 		[FLOW_END_OVERLOAD] = "overload",
 		[FLOW_END_DECIDED] = "decided",
+		[FLOW_END_ENCRYPTED] = "encrypted",
 	};
 
 	return e < __FLOW_END_MAX ? names[e] : "?";

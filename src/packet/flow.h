@@ -39,6 +39,7 @@ enum flow_end {
 	FLOW_END_EOF,		/* capture ended while inspecting: best guess */
 	FLOW_END_OVERLOAD,	/* not inspected: too many flows under inspection */
 	FLOW_END_DECIDED,	/* the owner acted (e.g. blocked) before nDPI was done */
+	FLOW_END_ENCRYPTED,	/* TLS handshake over: nothing more in clear */
 	__FLOW_END_MAX
 };
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "dnsbuild.h"
+#include "dpi.h"
 #include "engine.h"
 #include "meta.h"
 #include "pktbuild.h"
@@ -17,6 +18,8 @@
 struct seen {
 	unsigned done, purged;
 	enum flow_end why;
+	uint16_t master;	/* of the last flow done */
+	bool guessed;
 };
 
 static void on_done(void *user, struct engine *e, struct flow *f)
@@ -26,6 +29,8 @@ static void on_done(void *user, struct engine *e, struct flow *f)
 	(void)e;
 	s->done++;
 	s->why = (enum flow_end)f->end_reason;
+	s->master = f->proto_master;
+	s->guessed = f->guessed;
 }
 
 static void on_purge(void *user, struct engine *e, struct flow *f, enum flow_purge why)
@@ -94,6 +99,110 @@ static void idle_inspection_ends_early(void **state)
 	assert_int_equal(engine_stats(e)->flows_done[FLOW_END_IDLE], 2);
 	engine_free(e);
 	assert_int_equal(s.purged, 2);
+}
+
+/* One IPv4 TCP segment 192.168.1.10:sport <-> 10.9.0.1:dport; from the
+ * server when !c2s. */
+static struct flow *tcp(struct engine *e, bool c2s, uint16_t sport, uint16_t dport, uint8_t flags,
+			const void *payload, uint16_t len, uint64_t ts_us)
+{
+	struct pb b = { .len = 0 };
+	struct engine_result r;
+
+	pb_ipv4(&b, IPPROTO_TCP, c2s ? "192.168.1.10" : "10.9.0.1", c2s ? "10.9.0.1" : "192.168.1.10",
+		(uint16_t)(20 + len), 0, 0);
+	pb_tcp(&b, c2s ? sport : dport, c2s ? dport : sport, flags);
+	if (len)
+		pb_bytes(&b, payload, len);
+	engine_process(e, LINK_RAW, b.buf, (uint32_t)b.len, ts_us, &r);
+	assert_int_equal(r.status, DECODE_OK);
+	return r.flow;
+}
+
+#define TH_FIN_ 0x01
+#define TH_SYN_ 0x02
+#define TH_PSH_ 0x08
+#define TH_ACK_ 0x10
+
+/* A connection picked up mid-stream sends bare ACKs: nDPI is not shown
+ * them, so its flow state is not taken (the head alone); when inspection
+ * ends before any payload, nDPI still guesses by port as it would have had
+ * it seen the ACKs (TLS for 443). The first payload is shown to nDPI. */
+static void midstream_acks_wait_for_payload(void **state)
+{
+	struct seen s = { 0 };
+	struct engine *e = new_engine(&s);
+	const uint64_t t0 = 1000000000ULL;
+	struct flow *f;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		f = tcp(e, i % 2 == 0, 50000, 443, TH_ACK_, NULL, 0, t0 + i * 1000);
+	assert_int_equal(f->state, FLOW_INSPECTING);
+	assert_false(dpi_flow_fed(f->dpi));
+	assert_int_equal(f->detection_packets, 4);
+	engine_expire(e, t0 + 31000000);	/* idle: nDPI guesses from a header */
+	assert_int_equal(s.done, 1);
+	assert_int_equal(s.why, FLOW_END_IDLE);
+	assert_true(dpi_proto_is_tls(s.master));
+	assert_true(s.guessed);
+
+	f = tcp(e, true, 50001, 47000, TH_ACK_, NULL, 0, t0 + 40000000);
+	assert_false(dpi_flow_fed(f->dpi));
+	f = tcp(e, true, 50001, 47000, TH_ACK_ | TH_PSH_, "qzjxkwvqzjxk", 12, t0 + 40001000);
+	assert_true(dpi_flow_fed(f->dpi));
+	/* a SYN is shown to nDPI at once (its handshake tracking wants it) */
+	f = tcp(e, true, 50002, 47000, TH_SYN_, NULL, 0, t0 + 40002000);
+	assert_true(dpi_flow_fed(f->dpi));
+	engine_free(e);
+}
+
+/* TLS application data records from both sides of a connection nDPI has
+ * not named (picked up mid-stream): nothing more will be in clear. */
+static void tls_application_data_ends_inspection(void **state)
+{
+	struct seen s = { 0 };
+	struct engine *e = new_engine(&s);
+	const uint64_t t0 = 1000000000ULL;
+	uint8_t rec[5 + 40] = { 23, 3, 3, 0, 40 };
+	unsigned i;
+
+	(void)state;
+	for (i = 5; i < sizeof(rec); i++)
+		rec[i] = (uint8_t)(i * 37);
+	tcp(e, true, 50010, 443, TH_ACK_ | TH_PSH_, rec, sizeof(rec), t0);
+	tcp(e, false, 50010, 443, TH_ACK_ | TH_PSH_, rec, sizeof(rec), t0 + 1000);
+	assert_int_equal(s.done, 1);
+	assert_int_equal(s.why, FLOW_END_ENCRYPTED);
+	assert_int_equal(engine_stats(e)->flows_done[FLOW_END_ENCRYPTED], 1);
+
+	/* a record that runs past the segment, then garbage: not TLS data */
+	rec[0] = 99;
+	tcp(e, true, 50011, 443, TH_ACK_ | TH_PSH_, rec, sizeof(rec), t0 + 2000);
+	tcp(e, false, 50011, 443, TH_ACK_ | TH_PSH_, rec, sizeof(rec), t0 + 3000);
+	assert_int_equal(engine_stats(e)->flows_done[FLOW_END_ENCRYPTED], 1);
+	engine_free(e);
+}
+
+/* Both sides' FIN end inspection (reason "closed"); one FIN does not. */
+static void both_fins_end_inspection(void **state)
+{
+	struct seen s = { 0 };
+	struct engine *e = new_engine(&s);
+	const uint64_t t0 = 1000000000ULL;
+
+	(void)state;
+	tcp(e, true, 50020, 47001, TH_SYN_, NULL, 0, t0);
+	tcp(e, false, 50020, 47001, TH_SYN_ | TH_ACK_, NULL, 0, t0 + 1000);
+	tcp(e, true, 50020, 47001, TH_ACK_, NULL, 0, t0 + 2000);
+	tcp(e, true, 50020, 47001, TH_ACK_ | TH_PSH_, "qzjxkwvqzjxk", 12, t0 + 3000);
+	tcp(e, true, 50020, 47001, TH_ACK_ | TH_FIN_, NULL, 0, t0 + 4000);
+	assert_int_equal(s.done, 0);	/* half closed: the server may still send */
+	tcp(e, false, 50020, 47001, TH_ACK_ | TH_FIN_, NULL, 0, t0 + 5000);
+	assert_int_equal(s.done, 1);
+	assert_int_equal(s.why, FLOW_END_CLOSED);
+	engine_free(e);
 }
 
 /* More packets than the budget end inspection with reason "budget". */
@@ -294,6 +403,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(idle_inspection_ends_early),
 		cmocka_unit_test(budget_ends_inspection),
+		cmocka_unit_test(midstream_acks_wait_for_payload),
+		cmocka_unit_test(tls_application_data_ends_inspection),
+		cmocka_unit_test(both_fins_end_inspection),
 		cmocka_unit_test(result_carries_packet_and_dns_answer),
 		cmocka_unit_test(shared_module_two_threads),
 		cmocka_unit_test(text_pool_bounded),
