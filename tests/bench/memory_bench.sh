@@ -28,7 +28,9 @@
 # Prints ratios and the issue's goals beside them; asserts nothing.
 # Environment: NDPI_PREFIXES (space-separated install prefixes, instead of
 # the discovered ones), BENCH_CAPTURES (10), BENCH_REPS (40), BENCH_ONEPKT
-# (20000), BENCH_LAB (1), BENCH_PERF (1), NETIFY_CORPUS, NETIFY_DEPS.
+# (20000), BENCH_LAB (1), BENCH_PERF (1), NETIFY_CORPUS, NETIFY_DEPS,
+# BENCH_FLOWS (classify's --flows; default: classify's own, 65536, which
+# the issue's size fits: a run that evicts flows says so).
 # BENCH_BASELINE="LABEL=BINARY ...": other netify binaries (e.g. built from
 # an older commit) measured in the same run, classify, idle and lab rows
 # under their LABEL (say "4.2.0-base"), next to this tree's.
@@ -89,7 +91,7 @@ netify_of() {	# prefix: the netify binary built against it (scripts/build)
 reader_of() {
 	if [ -n "$1" ]; then echo "$1/bin/ndpiReader"; else command -v ndpiReader; fi
 }
-sizes_of() {	# prefix netify: "flow F + pool element E (nDPI flow N)" from sizes.c
+sizes_of() {	# prefix netify: "flow F + inspected I (netify H + nDPI flow N)" from sizes.c
 	local inc lib dirs
 	if [ -n "$1" ]; then inc="-I$1/include/ndpi" lib="-L$1/lib -Wl,-rpath,$1/lib -lndpi"
 	else inc=$(pkg-config --cflags libndpi) lib=$(pkg-config --libs libndpi); fi
@@ -99,8 +101,10 @@ sizes_of() {	# prefix netify: "flow F + pool element E (nDPI flow N)" from sizes
 	"$work/sizes" | awk '
 		/flow_record/ { rec = $2 } /meta_extra/ { extra = $2 } /ndpi_flow/ { nd = $2 }
 		END {
-			head = int((8 + extra + 15) / 16) * 16; elem = int((head + nd + 15) / 16) * 16
-			printf "flow %d + pool element %d (netify %d + nDPI flow %d)", rec, elem, head, nd
+			# dpi.c: a head (nDPI state pointer + meta_extra) per inspected
+			# flow, the nDPI state from a second pool once nDPI sees a packet
+			head = int((8 + extra + 15) / 16) * 16; nds = int((nd + 15) / 16) * 16
+			printf "flow %d + inspected %d (netify %d + nDPI flow %d)", rec, head + nds, head, nds
 		}'
 }
 
@@ -145,7 +149,14 @@ idle_rss() {	# netify queues: RSS (KiB) of `netify run` idle in a namespace
 	rm -f "$work/ctl.sock" "$work/mon.sock"
 	echo "$rss"
 }
-flows_of() { tail -1 "$work/out" | grep -o '"flows":[0-9]*' | cut -d: -f2; }
+flows_opt=()
+[ -n "${BENCH_FLOWS:-}" ] && flows_opt=(--flows "$BENCH_FLOWS")
+flows_of() {	# flows of the last classify run; warns when the table evicted some
+	local ev
+	ev=$(tail -1 "$work/out" | grep -o '"flows_evicted":[0-9]*' | cut -d: -f2)
+	[ "${ev:-0}" = 0 ] || echo "  warning: classify evicted $ev flows (set BENCH_FLOWS)" >&2
+	tail -1 "$work/out" | grep -o '"flows":[0-9]*' | cut -d: -f2
+}
 labv=""
 for prefix in "" $prefixes; do
 	v=$(ver_of "$prefix") || continue
@@ -153,12 +164,12 @@ for prefix in "" $prefixes; do
 	reader=$(reader_of "$prefix")
 	echo "nDPI $v: $netify, ${reader:-no ndpiReader}"
 	labv="$labv $v=$netify"
-	a=$(rss_of "$netify" classify --flows 1048576 "$work/big.pcap"); fa=$(flows_of)
-	b=$(rss_of "$netify" classify --flows 1048576 "$work/half.pcap"); fb=$(flows_of)
+	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/big.pcap"); fa=$(flows_of)
+	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/half.pcap"); fb=$(flows_of)
 	put "$v" classify_rss "$a"
 	[ -n "$fa" ] && [ -n "$fb" ] && [ "$fa" -gt "$fb" ] && put "$v" classify_per_flow $(( (a - b) * 1024 / (fa - fb) ))
-	a=$(rss_of "$netify" classify --flows 1048576 "$work/p1.pcap")
-	b=$(rss_of "$netify" classify --flows 1048576 "$work/p2.pcap")
+	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p1.pcap")
+	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p2.pcap")
 	put "$v" insp_per_flow $(( (b - a) * 1024 / onepkt ))
 	put "$v" sizes "$(sizes_of "$prefix" "$netify")"
 	if [ -n "$reader" ] && [ -x "$reader" ]; then
@@ -182,12 +193,12 @@ for e in ${BENCH_BASELINE:-}; do
 	[ -x "$netify" ] || { echo "baseline $v: no binary at $netify"; continue; }
 	echo "baseline $v: $netify"
 	labv="$labv $v=$netify"
-	a=$(rss_of "$netify" classify --flows 1048576 "$work/big.pcap"); fa=$(flows_of)
-	b=$(rss_of "$netify" classify --flows 1048576 "$work/half.pcap"); fb=$(flows_of)
+	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/big.pcap"); fa=$(flows_of)
+	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/half.pcap"); fb=$(flows_of)
 	put "$v" classify_rss "$a"
 	[ -n "$fa" ] && [ -n "$fb" ] && [ "$fa" -gt "$fb" ] && put "$v" classify_per_flow $(( (a - b) * 1024 / (fa - fb) ))
-	a=$(rss_of "$netify" classify --flows 1048576 "$work/p1.pcap")
-	b=$(rss_of "$netify" classify --flows 1048576 "$work/p2.pcap")
+	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p1.pcap")
+	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p2.pcap")
 	put "$v" insp_per_flow $(( (b - a) * 1024 / onepkt ))
 	if [ "$(id -u)" = 0 ]; then
 		put "$v" idle_q1 "$(idle_rss "$netify" 0)"
