@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#include "crypto.h"
 #include "cursor.h"
 #include "log.h"
 #include "util.h"
@@ -33,37 +33,18 @@ enum { REC_ENTRY = 1, REC_BUDGET = 2, REC_CONN = 3 };
 #define BUDGET_LEN (8u + 6 + 4 + 4 + 8 + 8 + 4 + MINS_LEN)
 #define CONN_FIXED 86u
 
-/* libgcrypt through crypto.c's handle: a default libndpi exports gcry_*
- * functions of its own (gcrypt-light, no CRC32), which a call by name
- * would bind to. NULL (errno ENOSYS): no checksum, so no state file. */
-static const struct crypto_gcry *crc_lib(void)
+/* CRC-32 (ISO 3309, zlib's crc32()) as the file stores it: big-endian. */
+static void crc_put(uint32_t v, uint8_t crc[4])
 {
-	const struct crypto_gcry *g = crypto_gcry();
-
-	if (!g)
-		errno = ENOSYS;
-	return g;
-}
-
-/* CRC-32 of p[0..len) into crc; 0, or -1 */
-static int crc_buffer(const struct crypto_gcry *g, const void *p, size_t len, uint8_t crc[4])
-{
-	gcry_md_hd_t md;
-
-	if (g->md_open(&md, GCRY_MD_CRC32, 0))
-		return -1;
-	g->md_write(md, p, len);
-	memcpy(crc, g->md_read(md, GCRY_MD_CRC32), 4);
-	g->md_close(md);
-	return 0;
+	crc[0] = (uint8_t)(v >> 24), crc[1] = (uint8_t)(v >> 16);
+	crc[2] = (uint8_t)(v >> 8), crc[3] = (uint8_t)v;
 }
 
 /* ---- writing -------------------------------------------------------- */
 
 struct wr {
 	FILE *f;
-	const struct crypto_gcry *g;
-	gcry_md_hd_t md;
+	uLong crc;
 	uint64_t n;
 	int err;
 };
@@ -72,7 +53,7 @@ static void w_bytes(struct wr *w, const void *p, size_t n)
 {
 	if (fwrite(p, 1, n, w->f) != n)
 		w->err = errno ? errno : EIO;
-	w->g->md_write(w->md, p, n);
+	w->crc = crc32_z(w->crc, p, n);
 	w->n += n;
 }
 
@@ -240,7 +221,7 @@ static void w_all(struct wr *w, const struct ustate_src *s, time_t now, bool con
 		conntab_foreach(s->conns, w_conn, &wc);
 	w_bytes(w, END_MAGIC, 8);
 	w_u64(w, w->n + 8 + 4);
-	memcpy(crc, w->g->md_read(w->md, GCRY_MD_CRC32), 4);
+	crc_put((uint32_t)w->crc, crc);
 	if (fwrite(crc, 1, 4, w->f) != 4)
 		w->err = errno ? errno : EIO;
 	w->n += 4;
@@ -276,8 +257,7 @@ int ustate_save(const char *dir, const char *name, const struct ustate_src *s, t
 
 	info = info ? info : &dummy;
 	memset(info, 0, sizeof(*info));
-	if (!(w.g = crc_lib()))
-		return -1;
+	w.crc = crc32(0L, Z_NULL, 0);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.%016llx", dir, name,
 			     (unsigned long long)util_random64()) >= sizeof(tmp)) {
@@ -293,13 +273,7 @@ int ustate_save(const char *dir, const char *name, const struct ustate_src *s, t
 		close(fd);
 		goto out_unlink;
 	}
-	if (w.g->md_open(&w.md, GCRY_MD_CRC32, 0)) {
-		fclose(w.f);
-		errno = ENOMEM;
-		goto out_unlink;
-	}
 	w_all(&w, s, now, conns, info);
-	w.g->md_close(w.md);
 	if (w.err || fflush(w.f) || fsync(fileno(w.f))) {
 		err = w.err ? w.err : errno;
 		fclose(w.f);
@@ -566,7 +540,6 @@ int ustate_decode(const void *buf, size_t len, const struct ustate_src *s, time_
 	struct dec d = { s, now, false, NULL, why, whylen, 0 };
 	uint64_t version = 0, hlen = 0, flags = 0, flen = 0, saved = 0;
 	struct cursor c;
-	const struct crypto_gcry *g;
 	unsigned char crc[4];
 
 	info = info ? info : &dummy;
@@ -599,10 +572,7 @@ int ustate_decode(const void *buf, size_t len, const struct ustate_src *s, time_
 			 memcmp(t, END_MAGIC, 8) ? "no end marker" : "length differs from the one written");
 		return -1;
 	}
-	if (!(g = crc_lib()) || crc_buffer(g, p, len - 4, crc)) {
-		snprintf(why, whylen, "cannot check: %s", crypto_error() ? crypto_error() : "CRC-32 unavailable");
-		return -1;
-	}
+	crc_put((uint32_t)crc32_z(crc32(0L, Z_NULL, 0), p, len - 4), crc);
 	if (memcmp(crc, p + len - 4, 4)) {
 		snprintf(why, whylen, "garbled: checksum mismatch");
 		return -1;
