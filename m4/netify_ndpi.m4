@@ -47,6 +47,12 @@ NETIFY_NDPI_PROBE([whether ndpi_set_protocol_detection_bitmask2 exists (removed 
   [NDPI_PROTOCOL_BITMASK b; NDPI_BITMASK_SET_ALL(b); ndpi_set_protocol_detection_bitmask2(0, &b);],
   [NDPI_HAVE_BITMASK], [protocol bitmask API present], [ndpi_bitmask])
 
+dnl nDPI up to 4.6 reassembles TLS in one buffer per flow (later: one per
+dnl direction): its pending record header is read there (dpi.c).
+NETIFY_NDPI_PROBE([whether a flow has one TLS reassembly buffer (nDPI <= 4.6)],
+  [struct ndpi_flow_struct f; f.l4.tcp.tls.message.buffer_used = 0; (void)f;],
+  [NDPI_TLS_ONE_BUFFER], [l4.tcp.tls.message is a single buffer], [ndpi_tls_one_buffer])
+
 dnl The flow-risk address lists (netify reads no risk): 4.6-4.8 skip them
 dnl with an init preference, 4.10 and later with a configuration key.
 NETIFY_NDPI_PROBE([whether nDPI has the ndpi_dont_init_risk_ptree preference (nDPI 4.6-4.8)],

@@ -484,6 +484,31 @@ static void fill_result(struct dpi_result *r, ndpi_protocol p)
 	r->detected = app != NDPI_PROTOCOL_UNKNOWN;
 }
 
+/* nDPI <= 4.6 appends every payload of a flow it has not named to one TLS
+ * reassembly buffer and waits for the record whose header starts it to
+ * be complete. When that header is no TLS record header (content type 20
+ * to 24, version 3.x, at most 2^14 bytes and 2,048 of expansion), the
+ * flow is not TLS: nDPI would buffer up to the length the junk declares
+ * (up to 64 KiB per flow, 10 MiB at the issue's classify size) and then
+ * stop reading TLS there. Said at once instead: the buffer is emptied
+ * (its memory kept) and TLS excluded for the flow, as nDPI does for a
+ * dissector that has ruled its protocol out. The same results on the
+ * corpus, flow for flow. */
+static void tls_junk_drop(struct ndpi_flow_struct *f)
+{
+#ifdef NDPI_TLS_ONE_BUFFER
+	const uint8_t *b = f->l4.tcp.tls.message.buffer;
+
+	if (b && f->l4.tcp.tls.message.buffer_used >= 5 &&
+	    (b[0] < 20 || b[0] > 24 || b[1] != 3 || ((unsigned)b[3] << 8 | b[4]) > (1u << 14) + 2048)) {
+		f->l4.tcp.tls.message.buffer_used = 0;
+		NDPI_ADD_PROTOCOL_TO_BITMASK(f->excluded_protocol_bitmask, NDPI_PROTOCOL_TLS);
+	}
+#else
+	(void)f;
+#endif
+}
+
 void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64_t ts_ms,
 		 struct dpi_result *r)
 {
@@ -498,6 +523,8 @@ void dpi_process(struct dpi *d, struct dpi_flow *df, const struct pkt *p, uint64
 	}
 	module_lock(d->m);
 	proto = compat_process(d->mod, ndpi_of(df), p, ts_ms);
+	if (p->l4proto == IPPROTO_TCP)
+		tls_junk_drop(ndpi_of(df));
 	memset(r, 0, sizeof(*r));
 	fill_result(r, proto);
 	done = r->detected && compat_done(d->mod, ndpi_of(df), &proto);
