@@ -157,12 +157,10 @@ flows_of() {	# flows of the last classify run; warns when the table evicted some
 	[ "${ev:-0}" = 0 ] || echo "  warning: classify evicted $ev flows (set BENCH_FLOWS)" >&2
 	tail -1 "$work/out" | grep -o '"flows":[0-9]*' | cut -d: -f2
 }
-labv=""
-for prefix in "" $prefixes; do
-	v=$(ver_of "$prefix") || continue
-	netify=$(netify_of "$prefix") || { echo "nDPI $v: netify does not build against $prefix"; continue; }
-	reader=$(reader_of "$prefix")
-	echo "nDPI $v: $netify, ${reader:-no ndpiReader}"
+# version netify: classify peak and per-flow slopes, idle RSS; sets fa/fb
+# (flows of the big and half inputs) for the ndpiReader rows
+measure() {
+	local v=$1 netify=$2 a b
 	labv="$labv $v=$netify"
 	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/big.pcap"); fa=$(flows_of)
 	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/half.pcap"); fb=$(flows_of)
@@ -171,6 +169,18 @@ for prefix in "" $prefixes; do
 	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p1.pcap")
 	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p2.pcap")
 	put "$v" insp_per_flow $(( (b - a) * 1024 / onepkt ))
+	if [ "$(id -u)" = 0 ]; then
+		put "$v" idle_q1 "$(idle_rss "$netify" 0)"
+		put "$v" idle_q4 "$(idle_rss "$netify" 0-3)"
+	fi
+}
+labv=""
+for prefix in "" $prefixes; do
+	v=$(ver_of "$prefix") || continue
+	netify=$(netify_of "$prefix") || { echo "nDPI $v: netify does not build against $prefix"; continue; }
+	reader=$(reader_of "$prefix")
+	echo "nDPI $v: $netify, ${reader:-no ndpiReader}"
+	measure "$v" "$netify"
 	put "$v" sizes "$(sizes_of "$prefix" "$netify")"
 	if [ -n "$reader" ] && [ -x "$reader" ]; then
 		# ndpiReader counts flows in its own way: the per-flow slope uses netify's count
@@ -182,28 +192,13 @@ for prefix in "" $prefixes; do
 		b=$(rss_of "$reader" -i "$work/p2.pcap" -q -v 0)
 		put "$v" reader_insp_per_flow $(( (b - a) * 1024 / onepkt ))
 	fi
-	if [ "$(id -u)" = 0 ]; then
-		put "$v" idle_q1 "$(idle_rss "$netify" 0)"
-		put "$v" idle_q4 "$(idle_rss "$netify" 0-3)"
-	fi
 done
 
 for e in ${BENCH_BASELINE:-}; do
 	v=${e%%=*} netify=${e#*=}
 	[ -x "$netify" ] || { echo "baseline $v: no binary at $netify"; continue; }
 	echo "baseline $v: $netify"
-	labv="$labv $v=$netify"
-	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/big.pcap"); fa=$(flows_of)
-	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/half.pcap"); fb=$(flows_of)
-	put "$v" classify_rss "$a"
-	[ -n "$fa" ] && [ -n "$fb" ] && [ "$fa" -gt "$fb" ] && put "$v" classify_per_flow $(( (a - b) * 1024 / (fa - fb) ))
-	a=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p1.pcap")
-	b=$(rss_of "$netify" classify "${flows_opt[@]}" "$work/p2.pcap")
-	put "$v" insp_per_flow $(( (b - a) * 1024 / onepkt ))
-	if [ "$(id -u)" = 0 ]; then
-		put "$v" idle_q1 "$(idle_rss "$netify" 0)"
-		put "$v" idle_q4 "$(idle_rss "$netify" 0-3)"
-	fi
+	measure "$v" "$netify"
 done
 
 # ---- verdict latency in the namespace lab -------------------------------

@@ -177,7 +177,7 @@ static void tls_application_data_ends_inspection(void **state)
 	assert_int_equal(s.why, FLOW_END_ENCRYPTED);
 	assert_int_equal(engine_stats(e)->flows_done[FLOW_END_ENCRYPTED], 1);
 
-	/* a record that runs past the segment, then garbage: not TLS data */
+	/* the same bytes under a content type TLS does not have: not TLS data */
 	rec[0] = 99;
 	tcp(e, true, 50011, 443, TH_ACK_ | TH_PSH_, rec, sizeof(rec), t0 + 2000);
 	tcp(e, false, 50011, 443, TH_ACK_ | TH_PSH_, rec, sizeof(rec), t0 + 3000);
